@@ -1,0 +1,64 @@
+"""Paragraphs → chunks: one per paragraph, long ones split at sentence ends, with article context."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .parse import Issue
+from .text import split_sentences
+
+CHUNKER_VERSION = 1
+MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Chunk:
+    issue_id: str
+    article_no: int
+    paragraph_no: int
+    part_no: int  # 1 unless the paragraph was split
+    text: str  # verbatim paragraph text (or a run of its sentences)
+    title: str
+    section: str | None
+    kind: str
+
+    @property
+    def context(self) -> str:
+        """Article title and section: context for embedding and lexical matching, never shown as passage text."""
+        return " ".join(x for x in (self.title, self.section) if x)
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.context}\n{self.text}"
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what is embedded: equal hashes share one stored vector."""
+        return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()
+
+
+def split_text(text: str, max_chars: int = MAX_CHARS) -> list[str]:
+    """Greedily pack whole sentences into parts of at most max_chars (a longer single sentence stays whole)."""
+    if len(text) <= max_chars:
+        return [text]
+    parts, current = [], ""
+    for sentence in split_sentences(text):
+        if current and len(current) + len(sentence) > max_chars:
+            parts.append(current)
+            current = ""
+        current += sentence
+    if current:
+        parts.append(current)
+    return parts
+
+
+def chunk_issue(issue: Issue, max_chars: int = MAX_CHARS) -> list[Chunk]:
+    chunks = []
+    for article in issue.articles:
+        for para in article.paragraphs:
+            for part_no, text in enumerate(split_text(para.text, max_chars), 1):
+                chunks.append(
+                    Chunk(issue.issue_id, article.no, para.no, part_no, text, article.title, para.section, para.kind)
+                )
+    return chunks

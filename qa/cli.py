@@ -1,0 +1,189 @@
+"""The `qa` command line: index build/add/remove/list/rebuild/check, ask, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _index_dir(args) -> Path:
+    from .index import default_index_dir
+
+    return Path(args.index_dir) if args.index_dir else default_index_dir()
+
+
+def _parse_files(args) -> list:
+    from .parse import parse_file
+
+    if args.issue_id and len(args.files) > 1:
+        raise ValueError("--issue-id names one issue: give one FILE with it")
+    return [parse_file(f, issue_id=args.issue_id, date=args.date, paper=args.paper) for f in args.files]
+
+
+def cmd_index_build(args) -> int:
+    from .index import write
+
+    reports = write(_index_dir(args), _parse_files(args), model=args.model, fresh=True, progress=not args.quiet)
+    for r in reports:
+        print(r)
+    print(f"index built at {_index_dir(args)}/")
+    return 0
+
+
+def cmd_index_add(args) -> int:
+    from .index import write
+
+    reports = write(_index_dir(args), _parse_files(args), model=args.model, replace=args.replace,
+                    progress=not args.quiet)
+    for r in reports:
+        print(r)
+    if all(r.status == "unchanged" for r in reports):
+        print("nothing to do: every issue is already indexed from the same file")
+    return 0
+
+
+def cmd_index_remove(args) -> int:
+    from .index import write
+
+    reports = write(_index_dir(args), [], remove=args.issue_ids)
+    for r in reports:
+        print(r)
+    return 0 if all(r.status == "removed" for r in reports) else 1
+
+
+def cmd_index_list(args) -> int:
+    from .index import Index
+
+    issues = Index.open(_index_dir(args)).issues()
+    if args.json:
+        print(json.dumps(issues, ensure_ascii=False, indent=1))
+        return 0
+    import time
+
+    print(f"{'issue':28} {'paper':10} {'date':10} {'articles':>8} {'passages':>8}  {'source sha256':14} added")
+    for i in issues:
+        added = time.strftime("%Y-%m-%d %H:%M", time.localtime(i["added_at"]))
+        print(f"{i['issue_id']:28} {i['paper'] or '-':10} {i['date'] or '-':10} {i['articles']:8d} {i['passages']:8d}"
+              f"  {i['source_hash'][:12]:14} {added}")
+    return 0
+
+
+def cmd_index_rebuild(args) -> int:
+    from .index import write
+
+    write(_index_dir(args), [], model=args.model, reembed=True, progress=not args.quiet)
+    print(f"re-embedded {_index_dir(args)}/")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .index import Index
+
+    index = Index.open(_index_dir(args))
+    hits = index.search(args.question, k=args.k, mode=args.mode, issues=args.issue or None)
+    if args.json:
+        out = {"question": args.question,
+               "passages": [{"rank": r, **h.to_dict()} for r, h in enumerate(hits, 1)]}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("no passage found")
+    for r, h in enumerate(hits, 1):
+        print(f"[{r}] {h.citation}  (score {h.score:.3f})\n    {h.text}\n")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import evaluate
+
+    modes = ("hybrid", "dense", "lexical") if args.mode == "all" else (args.mode,)
+    res = evaluate(args.bench_dir, passages_file=args.passages, k=args.k, modes=modes, model=args.model,
+                   limit=args.limit, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{res['bench']}: {res['questions']} questions over {res['passages']} passages, model {res['model']},"
+          f" built in {res['build_s']} s")
+    print(f"{'mode':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} {'p50 ms':>7} {'p95 ms':>7}")
+    for mode, m in res["modes"].items():
+        print(f"{mode:8} {m['R@1']:6.3f} {m['R@5']:6.3f} {m['R@10']:6.3f} {m['MRR@10']:7.3f}"
+              f" {m['p50_ms']:7.2f} {m['p95_ms']:7.2f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="Question answering over newspaper issues.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, model=True):
+        sp.add_argument("--index-dir", help="index directory (default: ./index or $QA_INDEX)")
+        if model:
+            sp.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    idx = sub.add_parser("index", help="build and maintain the index").add_subparsers(dest="index_command", required=True)
+    b = idx.add_parser("build", help="build a fresh index from issue files")
+    b.add_argument("files", nargs="+", metavar="FILE")
+    ad = idx.add_parser("add", help="add issue files to the index (created if needed)")
+    ad.add_argument("files", nargs="+", metavar="FILE")
+    ad.add_argument("--replace", action="store_true", help="swap an issue already indexed from another file")
+    ad.set_defaults(func=cmd_index_add)
+    for sp in (b, ad):
+        sp.add_argument("--issue-id", help="issue id (one FILE only; default: paper + date, or the file name)")
+        sp.add_argument("--date", help="issue date YYYY-MM-DD (default: from the file name)")
+        sp.add_argument("--paper", help="newspaper name (default: from the bylines)")
+        common(sp)
+    b.set_defaults(func=cmd_index_build)
+    rm = idx.add_parser("remove", help="remove issues by id")
+    rm.add_argument("issue_ids", nargs="+", metavar="ISSUE_ID")
+    common(rm, model=False)
+    rm.set_defaults(func=cmd_index_remove)
+    ls = idx.add_parser("list", help="the indexed issues")
+    ls.add_argument("--json", action="store_true")
+    common(ls, model=False)
+    ls.set_defaults(func=cmd_index_list)
+    rb = idx.add_parser("rebuild", help="re-embed everything (e.g. with another --model), atomically")
+    common(rb)
+    rb.set_defaults(func=cmd_index_rebuild)
+
+    a = sub.add_parser("ask", help="ask a question")
+    a.add_argument("question")
+    a.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    a.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    common(a, model=False)
+    a.set_defaults(func=cmd_ask)
+
+    e = sub.add_parser("eval", help="retrieval metrics on a bench folder (passages.jsonl + questions.jsonl)")
+    e.add_argument("bench_dir")
+    e.add_argument("-k", type=int, default=10)
+    e.add_argument("--mode", choices=("hybrid", "dense", "lexical", "all"), default="hybrid")
+    e.add_argument("--passages", help="passages.jsonl of another set (e.g. for cmrc2018-en)")
+    e.add_argument("--limit", type=int, help="only the first N questions")
+    e.add_argument("--json", action="store_true")
+    common(e)
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .embed import ModelError
+    from .errors import QAError
+    from .parse import ParseError
+
+    try:
+        return args.func(args)
+    except (QAError, ParseError, ModelError, ValueError, FileNotFoundError) as e:
+        print(f"qa: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted; the index is unchanged unless a write had finished", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Read one newspaper-issue text file into an Issue of articles and paragraphs."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ParseError(ValueError):
+    """A file that cannot be read as an issue; the message is one line naming the file."""
+
+
+@dataclass
+class Paragraph:
+    no: int
+    text: str
+    kind: str
+    section: str | None
+    line: int
+
+
+@dataclass
+class Article:
+    no: int
+    title: str
+    kickers: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    bylines: list[str] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class Issue:
+    issue_id: str
+    paper: str | None
+    date: str | None
+    source: str
+    source_hash: str
+    articles: list[Article] = field(default_factory=list)
+
+
+_ARTICLE = re.compile(r"##(?!#)\s*(.*)")
+_KICKER = re.compile(r"#{3,}\s*(.*)")
+_BULLET = re.compile(r"[-*•]\s+(.*)")
+_NUMBERED = re.compile(r"\d{1,3}(?:[.．]\s+|、)\S")
+_ENDS = "。！？；!?;….：:"  # a trailing colon closes a paragraph that introduces the next one
+_CLOSERS = "”’」』)）"
+_SUBTITLE_MAX = 40
+_ROLE = r"(?:见习记者|特约记者|首席记者|记者|通讯员|实习生|摄影|文|图)\s*[/／]"
+_HEAD = r"(?:(?P<paper>[^\s·・•()（）/／]{2,12})[·・•])?(?P<outlet>[^\s()（）/／]{0,12}?)"
+# "株洲日报·掌上株洲讯(记者/李军 通讯员/江先国)", possibly followed by the paragraph's text
+_BRACKET_BYLINE = re.compile(_HEAD + r"[(（](?P<inner>[^()（）]*?" + _ROLE + r"[^()（）]*)[)）]")
+# "株洲日报·掌上株洲记者/胡文浩" on a line of its own
+_BARE_BYLINE = re.compile(_HEAD + r"(?P<inner>" + _ROLE + r"[^。！？!?；;，,：:]*)")
+_DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16")]
+
+
+def _fail(name: str, why: str):
+    raise ParseError(" ".join(f"{name}: {why}".splitlines()))
+
+
+def _readable(c: str) -> bool:
+    """CJK, printable ASCII, whitespace or punctuation."""
+    return ((c.isascii() and c.isprintable()) or c.isspace()
+            or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+            or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+            or "\U00020000" <= c <= "\U0003134f"
+            or unicodedata.category(c).startswith("P"))
+
+
+def decode(data: bytes, name: str = "<bytes>") -> str:
+    """Decode issue bytes: BOM, else strict UTF-8, else strict GB18030; refuse non-text."""
+    if not data:
+        _fail(name, "empty file")
+    enc = next((e for bom, e in _BOMS if data.startswith(bom)), None)
+    if enc is None and b"\0" in data:
+        _fail(name, "not a text file (binary data)")
+    for enc in [enc] if enc else ["utf-8", "gb18030"]:
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            pass
+    else:
+        _fail(name, "cannot decode text (not UTF-8, UTF-16 or GB18030)")
+    if not text.strip():
+        _fail(name, "empty file (only whitespace)")
+    controls = sum(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v" for c in text)
+    if "\0" in text or controls > 0.02 * len(text):
+        _fail(name, "not a text file (binary data)")
+    # GB18030 decodes almost any byte soup, so also ask whether the result reads as text
+    if enc == "gb18030":
+        visible = [c for c in text if not c.isspace()]
+        if sum(map(_readable, visible)) < 0.5 * len(visible):
+            _fail(name, "not a text file (decodes to mostly unreadable characters)")
+    return text
+
+
+def _clean(line: str) -> str:
+    return re.sub(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$", "", line)
+
+
+def _ends_sentence(text: str) -> bool:
+    bare = text.rstrip(_CLOSERS)
+    return bool(bare) and bare[-1] in _ENDS
+
+
+def _byline(line: str) -> tuple[str, str | None, list[str]] | None:
+    """(byline text, paper, reporter names) if the line starts with a byline."""
+    m = _BRACKET_BYLINE.match(line) or (len(line) <= 60 and _BARE_BYLINE.fullmatch(line))
+    if not m or not (m["paper"] or m["outlet"] == "" or m["outlet"].endswith("讯")):
+        return None
+    inner = re.sub(_ROLE, " ", re.sub(r"\s*摄影?$", "", m["inner"].strip()))
+    names = [n for n in re.split(r"[\s、,，]+", inner) if n and n not in ("文", "图", "摄", "摄影")]
+    return m.group(0), m["paper"], names
+
+
+def parse_text(text: str, *, name: str = "issue") -> list[Article]:
+    """Split issue text into articles; text before any `## ` title goes to one titled `name`."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    preamble = art = Article(no=0, title=name)
+    articles = [preamble]
+    section: str | None = None
+    open_para: Paragraph | None = None  # body paragraph whose sentence the layout cut
+    subtitles: list[tuple[Article, Paragraph]] = []
+    for no, line in enumerate(map(_clean, lines), 1):
+        if not line:
+            continue
+        if m := _ARTICLE.fullmatch(line):
+            art = Article(no=0, title=m[1] or name)
+            articles.append(art)
+            section = open_para = None
+            continue
+        if m := _KICKER.fullmatch(line):
+            if m[1]:
+                art.kickers.append(m[1])
+                section = m[1]
+            open_para = None
+            continue
+        byline = _byline(line)
+        if byline:
+            open_para = None
+            art.bylines.append(byline[0])
+            art.reporters += [n for n in dict.fromkeys(byline[2]) if n not in art.reporters]
+            if byline[0] == line:  # standalone byline or photo credit: metadata only
+                continue
+        if (m := _BULLET.fullmatch(line)) or _NUMBERED.match(line):
+            item = m[1] if m else line  # a number carries content, a dash does not
+            art.paragraphs.append(Paragraph(len(art.paragraphs) + 1, item, "list", section, no))
+            open_para = None
+            continue
+        if open_para is not None:
+            open_para.text += line
+        elif (art is not preamble and not art.paragraphs and not art.bylines
+              and len(line) <= _SUBTITLE_MAX and not _ends_sentence(line)):
+            art.kickers.append(line)  # unmarked subtitle under the title
+            subtitles.append((art, Paragraph(0, line, "body", section, no)))
+            continue
+        else:
+            open_para = Paragraph(len(art.paragraphs) + 1, line, "body", section, no)
+            art.paragraphs.append(open_para)
+        if _ends_sentence(open_para.text):
+            open_para = None
+    bare = {id(a) for a in articles if not a.paragraphs}
+    for a, para in subtitles:  # short lines alone under a title are its text, not subtitles
+        if id(a) in bare:
+            a.kickers.remove(para.text)
+            para.no = len(a.paragraphs) + 1
+            a.paragraphs.append(para)
+    if not preamble.paragraphs and len(articles) > 1:
+        articles.remove(preamble)
+    for i, a in enumerate(articles, 1):
+        a.no = i
+    return articles
+
+
+def _date_in(text: str) -> str | None:
+    for m in _DATE.finditer(text):
+        try:
+            return _dt.date(int(m[1]), int(m[3]), int(m[4])).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_bytes(data: bytes, name: str, *, issue_id: str | None = None,
+                date: str | None = None, paper: str | None = None) -> Issue:
+    """Parse the raw bytes of the issue file called `name` (used like its path)."""
+    source = str(name)
+    stem = Path(source).stem or "issue"
+    if date is None:
+        date = _date_in(stem)
+    elif _DATE.fullmatch(str(date).strip()) and _date_in(str(date)):
+        date = _date_in(str(date))
+    else:
+        _fail(source, f"invalid date {date!r} (expected YYYY-MM-DD)")
+    articles = parse_text(decode(data, source), name=stem)
+    if paper is None:
+        found = Counter(b[1] for a in articles for s in a.bylines if (b := _byline(s)) and b[1])
+        paper = found.most_common(1)[0][0] if found else None
+    if issue_id is None:
+        if date is None:
+            issue_id = stem
+        elif paper:
+            issue_id = f"{paper}-{date}"
+        else:
+            issue_id = stem if _date_in(stem) == date else f"{stem}-{date}"
+    return Issue(issue_id, paper, date, source, hashlib.sha256(data).hexdigest(), articles)
+
+
+def parse_file(path, *, issue_id: str | None = None, date: str | None = None,
+               paper: str | None = None) -> Issue:
+    """Parse the issue file at `path`."""
+    return parse_bytes(Path(path).read_bytes(), str(path), issue_id=issue_id, date=date, paper=paper)
