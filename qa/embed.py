@@ -55,6 +55,8 @@ def _use_module_class():
         def get_sentence_embedding_dimension(self) -> int:
             return USE_DIM
 
+        get_embedding_dimension = get_sentence_embedding_dimension
+
         def save(self, output_path, *args, **kwargs):
             self.save_config(output_path)
 
@@ -93,7 +95,8 @@ class Embedder:
             except Exception as e:  # noqa: BLE001 - any load failure becomes one clear line
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 raise ModelError(f"cannot load embedding model {self.model_id!r} offline: {first}") from None
-            self._dim = self._st.get_sentence_embedding_dimension()
+            get_dim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+            self._dim = get_dim()
         return self._st
 
     @property
