@@ -15,11 +15,9 @@ def _index_dir(args) -> Path:
 
 
 def _parse_files(args) -> list:
-    from .parse import parse_file
+    from .index import read_issue_files
 
-    if args.issue_id and len(args.files) > 1:
-        raise ValueError("--issue-id names one issue: give one FILE with it")
-    return [parse_file(f, issue_id=args.issue_id, date=args.date, paper=args.paper) for f in args.files]
+    return read_issue_files(args.files, issue_id=args.issue_id, date=args.date, paper=args.paper)
 
 
 def cmd_index_build(args) -> int:
@@ -78,20 +76,91 @@ def cmd_index_rebuild(args) -> int:
     return 0
 
 
+def cmd_index_check(args) -> int:
+    from . import store
+    from .errors import IndexCorrupt
+
+    path = _index_dir(args)
+    problems, notes = store.check(path)
+    repaired = False
+    for n in notes:
+        print(f"note: {n}")
+    if problems and args.repair:
+        from .index import repair
+
+        if any(p.startswith(store.DB_NAME) or p.startswith("issue ") or "belong to no issue" in p for p in problems):
+            raise IndexCorrupt(f"{path}/{store.DB_NAME} itself is damaged ({problems[0]}); "
+                               f"rebuild the index from the issue files: qa index build FILE...")
+        for p in problems:
+            print(f"repairing: {p}")
+        repair(path)
+        repaired = True
+        problems, more = store.check(path)
+        for n in more:
+            print(f"note: {n}")
+    for p in problems:
+        print(f"problem: {p}")
+    if problems:
+        print(f"{path}/: {len(problems)} problem(s); fix them with: qa index check --repair "
+              f"(or, after a model change: qa index rebuild --model MODEL)", file=sys.stderr)
+        return 1
+    con = store.open_readonly(path)
+    try:
+        meta = store.get_meta(con)
+        n_issues = con.execute("SELECT count(*) FROM issues").fetchone()[0]
+        n_passages = con.execute("SELECT count(*) FROM passages").fetchone()[0]
+    finally:
+        con.close()
+    print(f"{path}/ is sound{' (repaired)' if repaired else ''}: "
+          f"generation {meta['generation']}, {n_issues} issues, {n_passages} passages, model {meta['model_id']}")
+    return 0
+
+
 def cmd_ask(args) -> int:
     from .index import Index
 
     index = Index.open(_index_dir(args))
     hits = index.search(args.question, k=args.k, mode=args.mode, issues=args.issue or None)
+    explain = index.explain(args.question) if args.explain else None
     if args.json:
         out = {"question": args.question,
-               "passages": [{"rank": r, **h.to_dict()} for r, h in enumerate(hits, 1)]}
+               "passages": [{"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})}
+                            for r, h in enumerate(hits, 1)]}
+        if explain:
+            out["explain"] = explain
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
+    if explain:
+        print(_explain_text(explain))
     if not hits:
         print("no passage found")
     for r, h in enumerate(hits, 1):
-        print(f"[{r}] {h.citation}  (score {h.score:.3f})\n    {h.text}\n")
+        parts = "".join(f", {name} {v:.3f}" for name, v in h.scores.items()) if explain else ""
+        print(f"[{r}] {h.citation}  (score {h.score:.3f}{parts})\n    {h.text}\n")
+    return 0
+
+
+def _explain_text(explain: dict) -> str:
+    """The explain dict as a few readable lines: matched tokens, translated terms, fusion weight."""
+    lines = [f"question tokens in the index: {' '.join(explain['tokens']) or '-'}"]
+    if explain["translated"]:
+        lines.append("translated terms (CC-CEDICT; weight):")
+        lines += [f"  {t['english']}: " + ", ".join(f"{zh} {w:.2f}" for zh, w in t["chinese"])
+                  for t in explain["translated"]]
+    lines.append(f"score = BM25/max + {explain['dense_weight']:g} × cosine\n")
+    return "\n".join(lines)
+
+
+def cmd_feedback_export(args) -> int:
+    from .store import feedback
+
+    rows = feedback(_index_dir(args))
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(lines, encoding="utf-8")
+        print(f"{len(rows)} feedback records written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(lines)
     return 0
 
 
@@ -147,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     rb = idx.add_parser("rebuild", help="re-embed everything (e.g. with another --model), atomically")
     common(rb)
     rb.set_defaults(func=cmd_index_rebuild)
+    ck = idx.add_parser("check", help="verify that database, search files and manifest agree (exit 1 if not)")
+    ck.add_argument("--repair", action="store_true", help="rebuild the search files and manifest from the database")
+    common(ck, model=False)
+    ck.set_defaults(func=cmd_index_check)
 
     a = sub.add_parser("ask", help="ask a question")
     a.add_argument("question")
@@ -154,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     a.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
     a.add_argument("--json", action="store_true", help="print JSON")
+    a.add_argument("--explain", action="store_true",
+                   help="show why passages match: tokens, translated terms of an English question, score parts")
     common(a, model=False)
     a.set_defaults(func=cmd_ask)
 
@@ -166,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     common(e)
     e.set_defaults(func=cmd_eval)
+
+    fb = sub.add_parser("feedback", help="readers' thumbs up/down from the web chat").add_subparsers(
+        dest="feedback_command", required=True)
+    fx = fb.add_parser("export", help="write the feedback as JSONL (question, answer, citations, rating)")
+    fx.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
+    common(fx, model=False)
+    fx.set_defaults(func=cmd_feedback_export)
     return p
 
 

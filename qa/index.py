@@ -13,13 +13,13 @@ import numpy as np
 
 from . import store
 from .chunk import CHUNKER_VERSION, MAX_CHARS, Chunk, chunk_issue
-from .errors import IndexCorrupt, IssueConflict, ModelMismatch
-from .parse import Issue, parse_file
+from .errors import IndexCorrupt, IndexMissing, IssueConflict, ModelMismatch
+from .parse import Issue, ParseError, parse_file
 from .search import MODES, Passage, fetch_passages, rank
-from .text import tokens
 
 DEFAULT_INDEX = "index"
 MAX_QUESTION_CHARS = 500
+MAX_ISSUE_MB = 10  # a real issue is well under 1 MB; a larger file is almost surely not one issue
 
 
 def default_index_dir() -> Path:
@@ -40,13 +40,52 @@ class IssueReport:
         return f"{self.issue_id}: {self.status}{extra}"
 
 
+def max_issue_bytes() -> int:
+    """Largest issue file accepted: $QA_MAX_ISSUE_MB megabytes, default MAX_ISSUE_MB."""
+    value = os.environ.get("QA_MAX_ISSUE_MB", "")
+    try:
+        return int(float(value or MAX_ISSUE_MB) * 1_000_000)
+    except ValueError:
+        raise ValueError(f"QA_MAX_ISSUE_MB must be a number of megabytes, not {value!r}") from None
+
+
+def read_issue_files(files, *, issue_id: str | None = None, date: str | None = None,
+                     paper: str | None = None) -> list[Issue]:
+    """Parse the issue files of one write, all or nothing: one bad file (missing, too large, not text, given
+    twice) refuses the whole call, so nothing is indexed."""
+    files = [Path(f) for f in files]
+    if issue_id and len(files) > 1:
+        raise ValueError("--issue-id names one issue: give one FILE with it")
+    nothing = "; nothing was indexed (one bad file refuses the whole call)" if len(files) > 1 else ""
+    limit, seen, issues = max_issue_bytes(), {}, []
+    for f in files:
+        if not f.is_file():
+            raise ParseError(f"{f}: {'not a file' if f.exists() else 'no such file'}{nothing}")
+        key = f.resolve()
+        if key in seen:
+            raise ParseError(f"{f}: given twice (also as {seen[key]}){nothing}")
+        seen[key] = f
+        size = f.stat().st_size
+        if size > limit:
+            raise ParseError(f"{f}: too large for one issue ({size / 1e6:.1f} MB, limit {limit / 1e6:g} MB;"
+                             f" set QA_MAX_ISSUE_MB to raise it){nothing}")
+    for f in files:
+        try:
+            issues.append(parse_file(f, issue_id=issue_id, date=date, paper=paper))
+        except ParseError as e:
+            raise ParseError(f"{e}{nothing}") from None
+    return issues
+
+
 def _index_model(path: Path) -> str | None:
     if not store.is_index(path):
         return None
-    con = store.open_readonly(path)
     try:
-        return store.get_meta(con).get("model_id") if con.execute(
-            "SELECT name FROM sqlite_master WHERE name='meta'").fetchone() else None
+        con = store.open_readonly(path)
+    except IndexMissing:  # a first build that did not finish
+        return None
+    try:
+        return store.get_meta(con).get("model_id")
     finally:
         con.close()
 
@@ -54,10 +93,11 @@ def _index_model(path: Path) -> str | None:
 def _known_vectors(path: Path, model_id: str, hashes: set[str]) -> set[str]:
     if not store.is_index(path) or not hashes:
         return set()
-    con = store.open_readonly(path)
     try:
-        if not con.execute("SELECT name FROM sqlite_master WHERE name='vectors'").fetchone():
-            return set()
+        con = store.open_readonly(path)
+    except IndexMissing:
+        return set()
+    try:
         known = set()
         hl = list(hashes)
         for s in range(0, len(hl), 500):
@@ -70,11 +110,23 @@ def _known_vectors(path: Path, model_id: str, hashes: set[str]) -> set[str]:
         con.close()
 
 
-def _insert_issue(con, issue: Issue, chunks: list[Chunk]) -> None:
+def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
+    """Rows of the passages table (without id) for an issue's chunks: tokenized here, before the writer lock."""
+    from . import text
+
+    contexts = [f"{c.context} {c.text}" for c in chunks]
+    many = getattr(text, "tokens_many", None)
+    toks = many(contexts) if many else [text.tokens(t) for t in contexts]
+    return [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, store_hash(c.text),
+             c.content_hash, " ".join(t for t in ts if " " not in t)) for c, ts in zip(chunks, toks)]
+
+
+def _insert_issue(con, issue: Issue, rows: list[tuple], first_id: int) -> int:
+    """Insert an issue with passage ids first_id, first_id+1, ...; the next free id."""
     con.execute(
         "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?)",
         (issue.issue_id, issue.paper, issue.date, str(issue.source), issue.source_hash, time.time(),
-         len(issue.articles), len(chunks)),
+         len(issue.articles), len(rows)),
     )
     con.executemany(
         "INSERT INTO articles VALUES (?,?,?,?,?,?)",
@@ -83,18 +135,44 @@ def _insert_issue(con, issue: Issue, chunks: list[Chunk]) -> None:
          for a in issue.articles],
     )
     con.executemany(
-        "INSERT INTO passages (issue_id, article_no, paragraph_no, part_no, kind, section, text, text_hash,"
-        " content_hash, tokens) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text,
-          store_hash(c.text), c.content_hash, " ".join(t for t in tokens(f"{c.context} {c.text}") if " " not in t))
-         for c in chunks],
+        "INSERT INTO passages (id, issue_id, article_no, paragraph_no, part_no, kind, section, text, text_hash,"
+        " content_hash, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(first_id + n, *row) for n, row in enumerate(rows)],
     )
+    return first_id + len(rows)
+
+
+def _delete_issue(con, issue_id: str) -> set[str]:
+    """Delete an issue (its articles and passages cascade); the content hashes its passages had."""
+    hashes = {r[0] for r in con.execute("SELECT content_hash FROM passages WHERE issue_id=?", (issue_id,))}
+    con.execute("DELETE FROM issues WHERE issue_id=?", (issue_id,))
+    return hashes
 
 
 def store_hash(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _distinct(issues: list[Issue]) -> list[Issue]:
+    """The issues of one write; the same issue twice or two files for one issue id refuse the whole write."""
+    by_id: dict[str, Issue] = {}
+    by_hash: dict[str, Issue] = {}
+    for issue in issues:
+        if issue.issue_id in by_id:
+            other = by_id[issue.issue_id]
+            if other.source_hash == issue.source_hash:
+                raise IssueConflict(f"{issue.source} and {other.source} are the same issue {issue.issue_id!r}; "
+                                    f"give it once (nothing was written)")
+            raise IssueConflict(f"two different files have issue id {issue.issue_id!r} ({other.source}, {issue.source});"
+                                f" give each its own --issue-id (nothing was written)")
+        if issue.source_hash in by_hash:
+            other = by_hash[issue.source_hash]
+            raise IssueConflict(f"{issue.source} and {other.source} have the same content; give it once"
+                                f" (nothing was written)")
+        by_id[issue.issue_id] = by_hash[issue.source_hash] = issue
+    return issues
 
 
 def write(
@@ -106,100 +184,160 @@ def write(
     replace: bool = False,
     remove: list[str] | None = None,
     reembed: bool = False,
+    repair: bool = False,
     max_chars: int = MAX_CHARS,
     progress: bool = False,
+    stats: dict | None = None,
 ) -> list[IssueReport]:
-    """One atomic change to the index at path: add (or replace) issues, remove issue ids, or start afresh."""
+    """One atomic change to the index at path: add (or replace) issues, remove issue ids, start afresh (fresh),
+    re-embed every passage (reembed), or rebuild the derived files from the database (repair).
+
+    Only passages whose content hash has no stored vector are embedded, before the writer lock is taken; the
+    search files are updated from the previous generation's where they are sound. An optional stats dict is
+    filled with seconds per step (chunk_s, embed_s, lock_s, db_s, derived_s, commit_s) and how the derived files
+    were made.
+    """
     from .embed import load as load_model
     from .embed import model_name
 
+    stats = {} if stats is None else stats
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stats[name] = round(now - clock, 4)
+        clock = now
+
     path = Path(path)
-    current = None if fresh or reembed else _index_model(path)
-    if model and current and model_name(model) != current:
+    current = None if fresh else _index_model(path)
+    if model and current and model_name(model) != current and not (fresh or reembed):
         raise ModelMismatch(
             f"{path}/ holds vectors of model {current!r}, not {model_name(model)!r}; "
             f"re-embed everything with: qa index rebuild --model {model_name(model)}")
-    embedder = load_model(current or model)
+    embedder = load_model(model if fresh or model else current)  # a rebuild without --model keeps the index's model
 
-    seen: dict[str, Issue] = {}
-    for issue in issues:
-        if issue.issue_id in seen and seen[issue.issue_id].source_hash != issue.source_hash:
-            raise IssueConflict(f"two different files have issue id {issue.issue_id!r} ({seen[issue.issue_id].source}, {issue.source}); give each its own --issue-id")
-        seen[issue.issue_id] = issue
-    issues = list(seen.values())
+    issues = _distinct(list(issues))
     chunks = {i.issue_id: chunk_issue(i, max_chars) for i in issues}
-    all_chunks = [c for cs in chunks.values() for c in cs]
-    need = {c.content_hash: c.embed_text for c in all_chunks}
-    known = _known_vectors(path, embedder.model_id, set(need))
+    rows = {issue_id: _passage_rows(cs) for issue_id, cs in chunks.items()}
+    need = {c.content_hash: c.embed_text for cs in chunks.values() for c in cs}
+    if reembed and current:
+        con = store.open_readonly(path)
+        try:
+            need.update(_embed_texts(con))
+        finally:
+            con.close()
+    lap("chunk_s")
+    known = set() if reembed else _known_vectors(path, embedder.model_id, set(need))
     todo = [h for h in need if h not in known]
-    vectors = embedder.encode_documents([need[h] for h in todo], progress=progress) if todo else None
-    embedded = set(todo)
+    vectors = dict(zip(todo, embedder.encode_documents([need[h] for h in todo], progress=progress))) if todo else {}
+    lap("embed_s")
 
     reports: list[IssueReport] = []
     with store.write_transaction(path) as con:
+        lap("lock_s")
         meta = store.get_meta(con)
         if meta.get("model_id") and meta["model_id"] != embedder.model_id and not (fresh or reembed):
-            raise ModelMismatch(f"{path}/ holds vectors of model {meta['model_id']!r}, not {embedder.model_id!r}")
+            raise ModelMismatch(
+                f"{path}/ holds vectors of model {meta['model_id']!r}, not {embedder.model_id!r}; "
+                f"re-embed everything with: qa index rebuild --model {embedder.model_id}")
+        prev_gen, prev_ids = store.generation(con), store.passage_ids(con)
+        next_id = max(int(meta.get("next_passage_id", 1)), int(prev_ids[-1]) + 1 if len(prev_ids) else 1)
+        everything = fresh or reembed or repair  # every vector and derived file is looked at, not only the new ones
+        changed = everything
+        gone: set[str] = set()  # content hashes of deleted passages: their vectors may go
+        new_hashes: set[str] = set()
         if fresh:
             con.execute("DELETE FROM issues")
         for issue_id in remove or []:
-            if con.execute("DELETE FROM issues WHERE issue_id=?", (issue_id,)).rowcount:
+            if con.execute("SELECT 1 FROM issues WHERE issue_id=?", (issue_id,)).fetchone():
+                gone |= _delete_issue(con, issue_id)
                 reports.append(IssueReport(issue_id, "removed"))
+                changed = True
             else:
                 reports.append(IssueReport(issue_id, "not in the index"))
         for issue in issues:
             row = con.execute("SELECT source_hash FROM issues WHERE issue_id=?", (issue.issue_id,)).fetchone()
-            status = "added"
             if row and row[0] == issue.source_hash:
                 reports.append(IssueReport(issue.issue_id, "unchanged"))
                 continue
+            twin = con.execute("SELECT issue_id FROM issues WHERE source_hash=? AND issue_id!=?",
+                               (issue.source_hash, issue.issue_id)).fetchone()
+            if twin:
+                raise IssueConflict(f"{issue.source} has the same content as issue {twin[0]!r}, already indexed;"
+                                    f" an issue is not indexed twice (nothing was written)")
+            status = "added"
             if row:
                 if not replace:
                     raise IssueConflict(
                         f"issue {issue.issue_id!r} is already indexed from a different file; "
-                        f"use --replace to swap it, or give another --issue-id")
-                con.execute("DELETE FROM issues WHERE issue_id=?", (issue.issue_id,))
+                        f"use --replace to swap it, or give another --issue-id (nothing was written)")
+                gone |= _delete_issue(con, issue.issue_id)
                 status = "replaced"
-            _insert_issue(con, issue, chunks[issue.issue_id])
-            n_new = sum(1 for c in {c.content_hash for c in chunks[issue.issue_id]} if c in embedded)
-            reports.append(IssueReport(issue.issue_id, status, len(chunks[issue.issue_id]), n_new))
-        if vectors is not None:
-            con.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
-                [(embedder.model_id, h, v.tobytes()) for h, v in zip(todo, vectors)],
-            )
+            next_id = _insert_issue(con, issue, rows[issue.issue_id], next_id)
+            hashes = {c.content_hash for c in chunks[issue.issue_id]}
+            new_hashes |= hashes
+            reports.append(IssueReport(issue.issue_id, status, len(rows[issue.issue_id]),
+                                       sum(1 for h in hashes if h in vectors)))
+            changed = True
+        if not changed:
+            return reports  # nothing to publish: the transaction is rolled back, the generation stays
+
+        model_id = embedder.model_id
         if reembed:
-            con.execute("DELETE FROM vectors WHERE model_id != ?", (embedder.model_id,))
-            missing = [r[0] for r in con.execute(
-                "SELECT DISTINCT p.content_hash FROM passages p LEFT JOIN vectors v ON v.content_hash = p.content_hash"
-                " AND v.model_id = ? WHERE v.content_hash IS NULL", (embedder.model_id,))]
-            if missing:
-                texts = _embed_texts(con, missing)
-                vecs = embedder.encode_documents([texts[h] for h in missing], progress=progress)
-                con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
-                                [(embedder.model_id, h, v.tobytes()) for h, v in zip(missing, vecs)])
-        con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
-        gen = store.generation(con) + 1
-        for key, value in (("format_version", store.FORMAT_VERSION), ("model_id", embedder.model_id),
-                           ("dim", embedder.dim), ("chunker_version", CHUNKER_VERSION), ("max_chars", max_chars)):
+            con.execute("DELETE FROM vectors")
+        if everything:
+            con.execute("DELETE FROM vectors WHERE model_id != ? OR length(vector) != ?", (model_id, 4 * embedder.dim))
+        con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
+                        [(model_id, h, v.tobytes()) for h, v in vectors.items()])
+        # hashes still without a vector: another writer removed them after we looked, or a repair
+        missing = [r[0] for r in con.execute(
+            "SELECT DISTINCT content_hash FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v"
+            " WHERE v.model_id = ? AND v.content_hash = p.content_hash)", (model_id,))] if everything else [
+            h for h in new_hashes if not con.execute(
+                "SELECT 1 FROM vectors WHERE model_id=? AND content_hash=?", (model_id, h)).fetchone()]
+        if missing:
+            texts = _embed_texts(con, missing)
+            con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
+                            [(model_id, h, v.tobytes()) for h, v in
+                             zip(missing, embedder.encode_documents([texts[h] for h in missing], progress=progress))])
+        if everything:
+            con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
+        else:
+            con.executemany("DELETE FROM vectors WHERE content_hash = ? AND NOT EXISTS"
+                            " (SELECT 1 FROM passages WHERE content_hash = ?)", [(h, h) for h in gone])
+        for key, value in (("format_version", store.FORMAT_VERSION), ("model_id", model_id), ("dim", embedder.dim),
+                           ("chunker_version", CHUNKER_VERSION), ("max_chars", max_chars),
+                           ("next_passage_id", next_id)):
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
-        store.build_derived(con, path, gen)
+        lap("db_s")
+        gen = prev_gen + 1
+        stats.update(store.build_derived(con, path, gen, None if everything or not prev_gen else (prev_gen, prev_ids)))
+        lap("derived_s")
         store.commit(con, path, gen)
+        lap("commit_s")
     return reports
 
 
-def _embed_texts(con, hashes: list[str]) -> dict[str, str]:
-    """The embedded text of each content hash, rebuilt from the stored passage and its article."""
+def _embed_texts(con, hashes: list[str] | None = None) -> dict[str, str]:
+    """The embedded text of each content hash (of every passage if None), rebuilt from the passage and its article."""
+    sql = ("SELECT p.content_hash, p.text, a.title, p.section FROM passages p JOIN articles a"
+           " ON a.issue_id = p.issue_id AND a.article_no = p.article_no")
+    if hashes is None:
+        parts = [(sql, [])]
+    else:
+        parts = [(sql + f" WHERE p.content_hash IN ({','.join('?' * len(hashes[s:s + 500]))})", hashes[s:s + 500])
+                 for s in range(0, len(hashes), 500)]
     out = {}
-    for s in range(0, len(hashes), 500):
-        part = hashes[s : s + 500]
-        for h, text, title, section in con.execute(
-            "SELECT p.content_hash, p.text, a.title, p.section FROM passages p JOIN articles a"
-            f" ON a.issue_id = p.issue_id AND a.article_no = p.article_no WHERE p.content_hash IN ({','.join('?' * len(part))})",
-            part,
-        ):
+    for query, args in parts:
+        for h, text, title, section in con.execute(query, args):
             out[h] = f"{' '.join(x for x in (title, section) if x)}\n{text}"
     return out
+
+
+def repair(path: str | Path) -> list[IssueReport]:
+    """Rebuild the search files and the manifest from the database, embedding passages that lack a vector."""
+    return write(path, [], repair=True)
 
 
 class Index:
@@ -288,9 +426,68 @@ class Index:
         if allowed is not None and not len(allowed):
             return []
         qvec = self.embedder.encode_query(question) if mode != "lexical" else None
-        ranked = rank(derived, question, qvec, k, mode, allowed)
+        terms = [t.candidates for t in self.translate(question)] if mode != "dense" else None
+        ranked = rank(derived, question, qvec, k, mode, allowed, terms=terms)
         with self._lock:
             return fetch_passages(self._con, ranked, k)
+
+    def translate(self, question: str) -> list:
+        """Chinese query terms (qa.translate.Term) for a question without Chinese characters; [] for a Chinese one."""
+        from .search import document_frequency
+        from .text import has_cjk
+
+        if has_cjk(question) or not question.strip():
+            return []
+        from .translate import translate
+
+        derived = self._current()
+        return translate(question, lambda token: document_frequency(derived, token))
+
+    def explain(self, question: str) -> dict:
+        """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight."""
+        from .search import DENSE_WEIGHT_CJK, DENSE_WEIGHT_OTHER
+        from .text import has_cjk, tokens
+
+        derived = self._current()
+        cjk = has_cjk(question)
+        return {
+            "language": "zh" if cjk else "other",
+            "tokens": sorted({t for t in tokens(question) if t in derived.vocab}),
+            "translated": [t.to_dict() for t in self.translate(question)],
+            "dense_weight": DENSE_WEIGHT_CJK if cjk else DENSE_WEIGHT_OTHER,
+        }
+
+    def df(self, term: str) -> int:
+        """How many passages hold the lexical token."""
+        derived = self._current()
+        i = derived.vocab.get(term)
+        if i is None or derived.bm25 is None:
+            return 0
+        indptr = derived.bm25.scores["indptr"]  # bm25s keeps one CSC column of scores per token
+        return int(indptr[i + 1] - indptr[i])
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a lexical token in this index (unseen tokens get the largest)."""
+        return float(np.log((len(self._current().bm25_ids) + 1) / (self.df(term) + 0.5)))
+
+    def ask(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None):
+        """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence)."""
+        return self.answer(question, self.search(question, k=k, mode=mode, issues=issues))
+
+    def answer(self, question: str, hits: list[Passage]):
+        """The qa.Answer to the question from passages already retrieved (best first)."""
+        from .answer import extract
+
+        embedder = self.embedder
+        if embedder.is_default:
+            from .embed import _use
+
+            def encode(texts):
+                v = _use().encode(list(texts))
+                return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        else:
+            encode = embedder.encode_documents
+        return extract(question, hits, idf=self.idf, df=self.df, encode=encode)
 
     def close(self) -> None:
         self._con.close()

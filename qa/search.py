@@ -60,6 +60,27 @@ def _lexical_scores(derived: Derived, query_tokens: list[str]) -> np.ndarray:
     return derived.bm25.get_scores(ids).astype(np.float32)
 
 
+def _term_scores(derived: Derived, terms: list[list[tuple[str, float]]]) -> np.ndarray:
+    """Sum over terms of the best weighted BM25 score of one of its alternatives (e.g. the translations of a word),
+    so that a word with many translations counts once."""
+    total = np.zeros(len(derived.bm25_ids), dtype=np.float32)
+    for alternatives in terms:
+        best = np.zeros_like(total)
+        for text, weight in alternatives:
+            np.maximum(best, weight * _lexical_scores(derived, tokens(text)), out=best)
+        total += best
+    return total
+
+
+def document_frequency(derived: Derived, token: str) -> int:
+    """How many passages hold the lexical token."""
+    i = derived.vocab.get(token)
+    if i is None or derived.bm25 is None:
+        return 0
+    indptr = derived.bm25.scores["indptr"]  # bm25s keeps one CSC column of scores per token
+    return int(indptr[i + 1] - indptr[i])
+
+
 def _dense_search(derived: Derived, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
     import faiss
 
@@ -88,14 +109,19 @@ def rank(
     allowed: np.ndarray | None = None,
     extra_tokens: list[str] | None = None,
     dense_weight: float | None = None,
+    terms: list[list[tuple[str, float]]] | None = None,
 ) -> list[tuple[int, float, dict]]:
-    """(passage id, fused score, score parts) best first, over at most CANDIDATES per side."""
+    """(passage id, fused score, score parts) best first, over at most CANDIDATES per side.
+
+    terms: weighted alternatives for the lexical side (e.g. the Chinese translations of each English word)."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
     n = max(CANDIDATES, 4 * k)
     lex: dict[int, float] = {}
     if mode in ("hybrid", "lexical"):
         scores = _lexical_scores(derived, tokens(question) + list(extra_tokens or []))
+        if terms:
+            scores = scores + _term_scores(derived, terms)
         if allowed is not None:
             scores = np.where(np.isin(derived.bm25_ids, allowed), scores, 0)
         top = np.argsort(-scores)[:n]

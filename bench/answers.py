@@ -1,0 +1,98 @@
+"""Answer metrics on the bench sets and the sample-issue set; fits the confidence weights (markdown tables)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT.parent / "shared" / "bench"
+FEATURES = ("sentence", "context", "margin", "unit", "rank", "english", "typed_prior")
+
+
+def run(name: str, limit: int | None) -> dict:
+    from qa.evaluate import evaluate
+
+    if name == "sample":
+        return evaluate(ROOT / "data" / "questions" / "sample-qa.jsonl",
+                        issues=[ROOT / "data" / "issues" / "sample-issue.txt"], answers=True, k=10, limit=limit)
+    passages = BENCH / "cmrc2018" / "passages.jsonl" if name == "cmrc2018-en" else None
+    return evaluate(BENCH / name, passages_file=passages, answers=True, k=10, limit=limit)
+
+
+def fit(records: list[dict], l2: float = 1.0) -> dict:
+    """Logistic regression (Newton steps, L2) of 'the best candidate is an exact gold answer' on FEATURES."""
+    rs = [r for r in records if r["answerable"] and r["candidate"] is not None]
+    x = np.array([[1.0] + [float(r["features"].get(f, 0.0)) for f in FEATURES] for r in rs])
+    y = np.array([1.0 if r["candidate_em"] else 0.0 for r in rs])
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ w))
+        g = x.T @ (p - y) + l2 * np.r_[0, w[1:]]
+        h = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.diag(np.r_[0, np.ones(len(w) - 1)])
+        w -= np.linalg.solve(h, g)
+    return {"bias": round(float(w[0]), 3), **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
+
+
+def threshold_for(records: list[dict], weights: dict, precision: float) -> float:
+    """Lowest confidence at which the answers above it are right at least `precision` of the time."""
+    scored = sorted(((1 / (1 + math.exp(-(weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0))
+                                                                   for f in FEATURES)))), r["candidate_em"])
+                     for r in records if r["candidate"] is not None), reverse=True)
+    best, right = 1.0, 0
+    for n, (c, ok) in enumerate(scored, 1):
+        right += ok
+        if right / n >= precision:
+            best = c
+    return round(best, 3)
+
+
+def table(name: str, res: dict) -> str:
+    a = res["answers"]
+    rows = [f"### {name}: {res['questions']} questions, retrieval R@1 {res['modes']['hybrid']['R@1']}",
+            "", "| group | n | sentence acc | baseline (1st sentence) | EM | contains | coverage | acc answered | abstained (unanswerable) |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    groups = [("all", a["all"])] + [(f"type {k}", v) for k, v in a["by_type"].items()] + \
+             [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+    for g, m in groups:
+        rows.append(f"| {g} | {m['n']} | {m['sentence_acc']} | {m['baseline_sentence_acc']} | {m['em']} | {m['contains']} |"
+                    f" {m['coverage']} | {m['acc_answered']} | {m.get('abstained_unanswerable', '')} |")
+    lat = a["latency_ms"]
+    rows.append(f"\nlatency ms: search p50 {lat['search_p50']} / p95 {lat['search_p95']}; ask p50 {lat['ask_p50']} /"
+                f" p95 {lat['ask_p95']}; answer step p50 {lat['answer_step_p50']} / p95 {lat['answer_step_p95']}")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("sets", nargs="*", default=["sample", "cmrc2018", "drcd", "cmrc2018-en"])
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--save", help="folder for the per-question records (JSON)")
+    ap.add_argument("--fit", help="fit the confidence weights on this saved records file")
+    ap.add_argument("--precision", type=float, default=0.85)
+    args = ap.parse_args()
+    if args.fit:
+        records = json.loads(Path(args.fit).read_text(encoding="utf-8"))
+        half = len(records) // 2
+        weights = fit(records[:half])
+        print("weights (fitted on the first half):", weights)
+        print("threshold for precision", args.precision, "on the first half:", threshold_for(records[:half], weights, args.precision))
+        print("threshold on the second half (check):", threshold_for(records[half:], weights, args.precision))
+        return 0
+    for name in args.sets:
+        res = run(name, args.limit)
+        if args.save:
+            Path(args.save).mkdir(parents=True, exist_ok=True)
+            Path(args.save, f"{name}.json").write_text(json.dumps(res.pop("answer_records"), ensure_ascii=False),
+                                                       encoding="utf-8")
+        print(table(name, res), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

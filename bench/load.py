@@ -1,0 +1,141 @@
+"""Bounded load test of the web chat on loopback: startup time, then N concurrent gradio_client readers for T seconds.
+
+    python bench/load.py [--index-dir DIR] [--readers 20] [--seconds 30]
+
+Starts `python app.py` on 127.0.0.1 (a free port) over the index (built from data/issues/ into a temp folder when no
+--index-dir is given), times process start -> first answer, then has every reader ask questions back to back (no
+think time) and prints latency percentiles and errors as a markdown table.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "市派驻村工作队有多少支?",
+    "今年计划改造多少个老旧小区?",
+    "城市更新公司什么时候揭牌?",
+    "长株潭城铁每天21时30分后开行多少趟大站直达列车?",
+    "株洲连续几年获国务院表彰激励?",
+    "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
+    "How many village work teams did Zhuzhou send out?",
+    "When was the urban renewal company inaugurated?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect(url: str, timeout: float = 120):
+    from gradio_client import Client
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def ask(client, question: str) -> str:
+    history, *_ = client.predict(question, [], 5, [], "hybrid", api_name="/ask")
+    reply = history[-1]["content"]
+    text = "".join(c.get("text", "") for c in reply) if isinstance(reply, list) else str(reply)
+    if "qa-cite" not in text:
+        raise RuntimeError(f"no citations in the reply: {text[:80]!r}")
+    return text
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", help="a built index (default: build one from data/issues/ in a temp folder)")
+    ap.add_argument("--readers", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=30)
+    args = ap.parse_args()
+
+    tmp = tempfile.TemporaryDirectory(prefix="qa-load-")
+    index_dir = Path(args.index_dir) if args.index_dir else Path(tmp.name) / "index"
+    if not (index_dir / "qa.db").is_file():
+        from qa.index import write
+        from qa.parse import parse_file
+
+        write(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))], fresh=True)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--host",
+                             "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        first = connect(url)
+        ask(first, QUESTIONS[0])
+        startup = time.monotonic() - t0
+
+        clients = [connect(url) for _ in range(args.readers)]
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        start = time.monotonic()
+        stop_at = start + args.seconds
+
+        def reader(n: int) -> None:
+            i = n
+            while time.monotonic() < stop_at:
+                q = QUESTIONS[i % len(QUESTIONS)]
+                i += 1
+                t = time.monotonic()
+                try:
+                    ask(clients[n], q)
+                    with lock:
+                        latencies.append(time.monotonic() - t)
+                except Exception as e:  # noqa: BLE001 - every failure is counted and shown
+                    with lock:
+                        errors.append(f"{type(e).__name__}: {e}")
+
+        threads = [threading.Thread(target=reader, args=(n,)) for n in range(args.readers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        tmp.cleanup()
+
+    ms = sorted(x * 1000 for x in latencies)
+    print(f"Web chat under load: {args.readers} readers asking back to back for {args.seconds:g} s on 127.0.0.1"
+          f" ({os.cpu_count()} CPUs)\n")
+    print("| startup to first answer | answers | answers/s | p50 ms | p95 ms | max ms | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    if ms:
+        print(f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {percentile(ms, 50):.0f} |"
+              f" {percentile(ms, 95):.0f} | {ms[-1]:.0f} | {len(errors)} |")
+    else:
+        print(f"| {startup:.1f} s | 0 | 0 | - | - | - | {len(errors)} |")
+    for e in sorted(set(errors))[:5]:
+        print(f"\nerror: {e}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The web chat end to end: app.py served on localhost, driven through gradio_client."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "issues" / "sample-issue.txt"
+NEW_ISSUE_NAME = "株洲日报-2021-05-09.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client(url: str, timeout: float = 120):
+    """A gradio_client.Client once the server at url answers (no analytics, nothing downloaded)."""
+    from gradio_client import Client
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def serve(index_dir: Path, *extra: str):
+    """Start `python app.py` on a free port: (process, url)."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port),
+                             *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def stop(proc) -> str:
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def new_issue_file(folder: Path) -> Path:
+    """Another issue: the sample's railway article alone, saved as GB18030 under a dated file name."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    start = text.index("## 长株潭城铁实现")
+    end = text.index("## 城市更新有了新")
+    path = folder / NEW_ISSUE_NAME
+    path.write_bytes(text[start:end].encode("gb18030"))
+    return path
+
+
+def reply_text(history: list) -> str:
+    """The text of the last message of a chat history as the client returns it."""
+    content = history[-1]["content"]
+    return "".join(c.get("text", "") for c in content) if isinstance(content, list) else str(content)
+
+
+def ask(c, question, history=None, k=5, issues=None, mode="hybrid"):
+    history, box, *_ = c.predict(question, history or [], k, issues or [], mode, api_name="/ask")
+    assert box == ""  # the question box is cleared for the next question
+    return history
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """app.py on its first run: no index yet, so it builds one from data/issues/ and then serves it."""
+    index_dir = tmp_path_factory.mktemp("app") / "index"
+    t0 = time.monotonic()
+    proc, url = serve(index_dir)
+    try:
+        c = client(url)
+        history = ask(c, "市派驻村工作队有多少支?")
+        print(f"\nfirst run (build + serve): first answer {time.monotonic() - t0:.1f} s after start")
+        yield {"client": c, "url": url, "index_dir": index_dir, "first": history, "proc": proc}
+    finally:
+        log = stop(proc)
+        assert "Traceback" not in log, log
+
+
+def test_first_run_builds_the_index_and_answers_in_chinese(app):
+    assert (app["index_dir"] / "qa.db").is_file()
+    history = app["first"]
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    reply = reply_text(history)
+    assert reply.startswith("**45支** [1]")  # the short answer first, pointing at its citation
+    cites = [line for line in reply.splitlines() if line.startswith('<details class="qa-cite">')]
+    assert len(cites) == 5
+    assert "[1] 株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段 · score " in cites[0]
+    assert "<mark>" in cites[0] and "<b>45支</b>" in cites[0]  # the supporting sentence and the answer in it
+
+
+def test_english_question_and_follow_up(app):
+    c = app["client"]
+    history = ask(c, "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?")
+    first = reply_text(history)
+    assert "[1] 株洲日报 · 长株潭城铁实现“公交化”运营" in first
+    assert "100.5对" in first
+    # a follow-up keeps the history on screen and is answered on its own
+    history = ask(c, "今年计划改造多少个老旧小区?", history)
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
+    assert reply_text(history[:2]) == first
+    second = reply_text(history)
+    assert "169个" in second and "城市更新有了新“平台”" in second and "长株潭城铁" not in second.split("\n")[0]
+
+
+def test_settings_k_mode_and_issue_filter(app):
+    c = app["client"]
+    for mode in ("dense", "lexical"):
+        reply = reply_text(ask(c, "城市更新公司什么时候揭牌?", k=2, mode=mode))
+        assert reply.count('<details class="qa-cite">') == 2, mode
+    issues = c.predict(api_name="/issues")
+    assert [i["issue_id"] for i in issues] == ["sample-issue"] and issues[0]["passages"] == 67
+    reply = reply_text(ask(c, "市派驻村工作队有多少支?", k=3, issues=["sample-issue"]))
+    assert reply.count('<details class="qa-cite">') == 3
+
+
+def test_friendly_messages_not_tracebacks(app):
+    c = app["client"]
+    history = ask(c, "   ")
+    assert [m["role"] for m in history] == ["assistant"] and reply_text(history) == "Please type a question first."
+    reply = reply_text(ask(c, "长" * 501))
+    assert reply == "That question is 501 characters long; please keep it to 500 characters or fewer."
+    reply = reply_text(ask(c, "qwxz zzyzx"))  # nothing in the archive matches: still the closest passages, or a note
+    assert reply.startswith(("No answer found in the archive. The closest passages:", "No passage in the archive"))
+    assert "Traceback" not in reply
+
+
+def test_upload_search_and_remove_an_issue(app, tmp_path):
+    from gradio_client import handle_file
+
+    c = app["client"]
+    path = new_issue_file(tmp_path)
+    note, table, *_ = c.predict([handle_file(str(path))], False, api_name="/add_issues")
+    assert "株洲日报-2021-05-09: added, " in note
+    assert [row[:3] for row in table["data"]] == [["株洲日报-2021-05-09", "株洲日报", "2021-05-09"],
+                                                  ["sample-issue", "株洲日报", ""]]  # newest first
+    # the same file again changes nothing
+    note, *_ = c.predict([handle_file(str(path))], False, api_name="/add_issues")
+    assert "株洲日报-2021-05-09: unchanged" in note
+
+    reply = reply_text(ask(c, "每天21时30分后开行多少趟大站直达列车?", issues=["株洲日报-2021-05-09"]))
+    assert "**8趟**" in reply
+    assert "[1] 株洲日报 · 2021-05-09 · 长株潭城铁实现“公交化”运营" in reply
+    assert "362支" not in reply  # only the chosen issue was searched
+
+    note, table, *_ = c.predict("株洲日报-2021-05-09", api_name="/remove_issue")
+    assert "株洲日报-2021-05-09: removed" in note
+    assert [row[0] for row in table["data"]] == ["sample-issue"]
+    assert [i["issue_id"] for i in c.predict(api_name="/issues")] == ["sample-issue"]
+
+
+def test_upload_of_a_bad_file_is_one_line(app, tmp_path):
+    from gradio_client import handle_file
+
+    c = app["client"]
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01\x02\xff" * 100)
+    note, table, *_ = c.predict([handle_file(str(bad))], False, api_name="/add_issues")
+    assert note.startswith("❌ broken.txt: ") and "\n" not in note and "Traceback" not in note
+    assert [row[0] for row in table["data"]] == ["sample-issue"]
+
+
+def test_missing_index_then_first_issue_from_the_page(tmp_path):
+    """Served on a folder with no index: a friendly note; the first upload creates the index; removing it empties it."""
+    from gradio_client import handle_file
+
+    from qa.ui import build
+
+    index_dir = tmp_path / "none"
+    demo = build(index_dir)
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        ssr_mode=False)
+    try:
+        c = client(f"http://127.0.0.1:{port}/")
+        reply = reply_text(ask(c, "市派驻村工作队有多少支?"))
+        assert reply.startswith("There is no index at ") and "Archive" in reply
+        note, *_ = c.predict([handle_file(str(new_issue_file(tmp_path)))], False, api_name="/add_issues")
+        assert "株洲日报-2021-05-09: added" in note
+        assert "8趟" in reply_text(ask(c, "每天21时30分后开行多少趟大站直达列车?"))
+        c.predict("株洲日报-2021-05-09", api_name="/remove_issue")
+        assert reply_text(ask(c, "列车")) == "The archive is empty: add an issue file in the **Archive** tab."
+    finally:
+        demo.close()
+
+
+def test_feedback_is_stored_and_exported(sample_index, tmp_path):
+    import shutil
+
+    from qa import store
+    from qa.cli import main
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index, index_dir)
+    citations = [{"rank": 1, "citation": "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段", "id": 1}]
+    store.add_feedback(index_dir, "市派驻村工作队有多少支?", "45支", citations, liked=True)
+    store.add_feedback(index_dir, "How many teams?", None, [], liked=False)
+    out = tmp_path / "feedback.jsonl"
+    assert main(["feedback", "export", "--index-dir", str(index_dir), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["rating"], r["question"], r["answer"]) for r in rows] == [
+        ("up", "市派驻村工作队有多少支?", "45支"), ("down", "How many teams?", None)]
+    assert rows[0]["citations"] == citations and rows[0]["model_id"] == "use-multilingual-v3"
+    # feedback survives a rebuild of the index
+    from qa.index import write
+    from qa.parse import parse_file
+
+    write(index_dir, [parse_file(SAMPLE)], fresh=True)
+    assert len(store.feedback(index_dir)) == 2
+    assert main(["feedback", "export", "--index-dir", str(tmp_path / "missing")]) == 1
+
+
+def test_app_refuses_another_model_for_an_existing_index(sample_index):
+    proc = subprocess.run([sys.executable, str(ROOT / "app.py"), "--index-dir", str(sample_index), "--model",
+                           "all-MiniLM-L6-v2", "--port", str(free_port())], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("app: error: ") and "qa index rebuild --model" in proc.stderr
+    assert "Traceback" not in proc.stderr

