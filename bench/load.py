@@ -1,13 +1,16 @@
 """Bounded load test of the web chat on loopback: startup time, then N concurrent gradio_client readers for T seconds.
 
-    python bench/load.py [--index-dir DIR] [--readers 20] [--seconds 30]
+    python bench/load.py [--index-dir DIR] [--readers 20] [--seconds 30] [--client gradio_client|http]
 
 Starts `python app.py` on 127.0.0.1 (a free port) over the index (built from data/issues/ into a temp folder when no
 --index-dir is given), times process start -> first answer, then has every reader ask questions back to back (no
-think time) and prints latency percentiles and errors as a markdown table.
+think time) and prints latency percentiles and errors as a markdown table. Readers are gradio_client.Client objects
+(default), or plain HTTP calls of the same queued endpoint (--client http: gradio_client itself costs ~45 ms of CPU
+and ~150 ms of polling delay per answer, which on a shared 2-core machine competes with the server).
 """
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -17,6 +20,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -50,6 +55,29 @@ def connect(url: str, timeout: float = 120):
             time.sleep(0.05)
 
 
+class HttpReader:
+    """The /ask endpoint through Gradio's plain HTTP API (POST the call, read its server-sent events)."""
+
+    def __init__(self, url: str):
+        import httpx
+
+        self.base = f"{url}gradio_api/call/ask"
+        self.http = httpx.Client(timeout=60)
+
+    def predict(self, *data, api_name: str):
+        event_id = self.http.post(self.base, json={"data": list(data)}).raise_for_status().json()["event_id"]
+        event = None
+        with self.http.stream("GET", f"{self.base}/{event_id}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event in ("complete", "error"):
+                    if event == "error":
+                        raise RuntimeError(f"server error: {line[6:200]}")
+                    return json.loads(line[6:])
+        raise RuntimeError("the event stream ended without a result")
+
+
 def ask(client, question: str) -> str:
     history, *_ = client.predict(question, [], 5, [], "hybrid", api_name="/ask")
     reply = history[-1]["content"]
@@ -68,6 +96,7 @@ def main() -> int:
     ap.add_argument("--index-dir", help="a built index (default: build one from data/issues/ in a temp folder)")
     ap.add_argument("--readers", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--client", choices=("gradio_client", "http"), default="gradio_client")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="qa-load-")
@@ -90,7 +119,9 @@ def main() -> int:
         ask(first, QUESTIONS[0])
         startup = time.monotonic() - t0
 
-        clients = [connect(url) for _ in range(args.readers)]
+        clients = [connect(url) if args.client == "gradio_client" else HttpReader(url) for _ in range(args.readers)]
+        server = psutil.Process(proc.pid)
+        cpu0, own0 = server.cpu_times(), psutil.Process().cpu_times()
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
@@ -117,21 +148,25 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - start
+        cpu1, own1 = server.cpu_times(), psutil.Process().cpu_times()
+        server_cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+        client_cpu = own1.user + own1.system - own0.user - own0.system
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         tmp.cleanup()
 
     ms = sorted(x * 1000 for x in latencies)
-    print(f"Web chat under load: {args.readers} readers asking back to back for {args.seconds:g} s on 127.0.0.1"
-          f" ({os.cpu_count()} CPUs)\n")
-    print("| startup to first answer | answers | answers/s | p50 ms | p95 ms | max ms | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    if ms:
-        print(f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {percentile(ms, 50):.0f} |"
-              f" {percentile(ms, 95):.0f} | {ms[-1]:.0f} | {len(errors)} |")
-    else:
-        print(f"| {startup:.1f} s | 0 | 0 | - | - | - | {len(errors)} |")
+    print(f"Web chat under load: {args.readers} {args.client} readers asking back to back for {args.seconds:g} s"
+          f" on 127.0.0.1 ({os.cpu_count()} CPUs)\n")
+    print("| startup to first answer | answers | answers/s | p50 ms | p95 ms | max ms | errors"
+          " | server CPU ms/answer | client CPU ms/answer |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    n = max(len(ms), 1)
+    cells = (f"{percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | {ms[-1]:.0f}" if ms else "- | - | -")
+    print(f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {cells} | {len(errors)} |"
+          f" {1000 * server_cpu / n:.0f} | {1000 * client_cpu / n:.0f} |")
+    print(f"\nmachine load average at the end: {os.getloadavg()[0]:.1f} (the load generator shares the cores)")
     for e in sorted(set(errors))[:5]:
         print(f"\nerror: {e}")
     return 1 if errors else 0

@@ -53,11 +53,12 @@ class Archive:
             return []
 
     def warm_up(self) -> None:
-        """Load the search files and the query encoder, so the first reader does not wait for them."""
+        """Load the search files, the query encoder and the answer finder, so the first reader does not wait."""
         try:
             index = self.index()
             if len(index):
-                index.search("warm up", k=1)
+                for question in (EXAMPLES[0], EXAMPLES[-1]):  # one Chinese, one English
+                    index.ask(question, k=3)
         except Exception:  # noqa: BLE001 - the first real question reports the problem properly
             log.exception("warm-up failed")
 
@@ -70,16 +71,18 @@ def _friendly(e: Exception, path: Path) -> str:
         return f"There is no index at `{path}/` yet: add an issue file in the **Archive** tab."
     if isinstance(e, ValueError) and str(e) == "empty question":
         return "Please type a question first."
-    return f"⚠️ {html.escape(str(e).splitlines()[0] if str(e) else type(e).__name__)}"
+    return f"⚠ {html.escape(str(e).splitlines()[0] if str(e) else type(e).__name__)}"
 
 
 def _highlight(text: str, sentence: tuple[int, int] | None, answer: tuple[int, int] | None) -> str:
     """The paragraph as HTML: the supporting sentence marked, the short answer in it bold."""
     if sentence is None:
         return html.escape(text)
-    (s0, s1), (a0, a1) = sentence, answer if answer and sentence[0] <= answer[0] < answer[1] <= sentence[1] else (0, 0)
-    inner = (html.escape(text[s0:a0]) + "<b>" + html.escape(text[a0:a1]) + "</b>" + html.escape(text[a1:s1])
-             if a1 else html.escape(text[s0:s1]))
+    s0, s1 = sentence
+    inner = html.escape(text[s0:s1])
+    if answer and s0 <= answer[0] < answer[1] <= s1:
+        a0, a1 = answer
+        inner = (html.escape(text[s0:a0]) + "<b>" + html.escape(text[a0:a1]) + "</b>" + html.escape(text[a1:s1]))
     return html.escape(text[:s0]) + "<mark>" + inner + "</mark>" + html.escape(text[s1:])
 
 
@@ -129,6 +132,29 @@ def render_answer(answer) -> str:
     return "\n\n".join(parts)
 
 
+def explain_markdown(info: dict) -> str:
+    """What the search looked for: the index words of the question, and the Chinese terms of an English one."""
+    parts = []
+    terms = [f"- *{html.escape(t['english'])}* → "
+             + (", ".join(f"{html.escape(c)} ({w:.2f})" for c, w in t["chinese"]) or "—")
+             for t in info.get("translated") or []]
+    if terms:
+        parts.append("**English words searched as Chinese terms** (weight):\n" + "\n".join(terms))
+    words = info.get("tokens") or []
+    parts.append(f"**Words of the question found in the index:** {html.escape(' '.join(words)) if words else 'none'}")
+    if "dense_weight" in info:
+        parts.append(f"**Weight of meaning (dense) against words (lexical):** {info['dense_weight']}")
+    return "\n\n".join(parts)
+
+
+def _explain(index, question: str) -> str:
+    try:
+        return f"*{html.escape(question)}*\n\n" + explain_markdown(index.explain(question))
+    except Exception:  # noqa: BLE001 - the answer matters more than its explanation
+        log.exception("explain failed: %r", question)
+        return ""
+
+
 def answer_record(question: str, answer) -> dict:
     return {
         "question": question,
@@ -162,11 +188,11 @@ def status_line(archive: Archive) -> str:
         return f"Index `{archive.path}/`: {html.escape(str(e))}"
 
 
-def build(path: str | Path, model: str | None = None):
+def build(path: str | Path, model: str | None = None, *, archive: Archive | None = None):
     """The gr.Blocks app serving the index at path."""
     import gradio as gr
 
-    archive = Archive(path, model)
+    archive = archive or Archive(path, model)
 
     def archive_views(note: str = ""):
         issues = archive.issues()
@@ -179,9 +205,10 @@ def build(path: str | Path, model: str | None = None):
         question = (question or "").strip()
         history = list(history or [])
         records = dict(records or {})
+        explained = ""
         if not question:
             history.append({"role": "assistant", "content": "Please type a question first."})
-            return history, "", records
+            return history, "", records, explained
         history.append({"role": "user", "content": question})
         if len(question) > MAX_QUESTION_CHARS:
             reply = (f"That question is {len(question)} characters long; please keep it to "
@@ -192,16 +219,17 @@ def build(path: str | Path, model: str | None = None):
                 if not len(index):
                     reply = "The archive is empty: add an issue file in the **Archive** tab."
                 else:
-                    answer = index.ask(question, k=int(k), mode=mode, issues=list(issues) or None)
+                    answer = index.ask(question, k=int(k), mode=mode, issues=list(issues or []) or None)
                     reply = render_answer(answer)
                     records[len(history)] = answer_record(question, answer)
+                    explained = _explain(index, question)
             except (QAError, ParseError, ValueError) as e:
                 reply = _friendly(e, archive.path)
             except Exception as e:  # noqa: BLE001 - never a traceback on the page
                 log.exception("question failed: %r", question)
-                reply = f"⚠️ Something went wrong on the server ({type(e).__name__}); the server log has the details."
+                reply = f"⚠ Something went wrong on the server ({type(e).__name__}); the server log has the details."
         history.append({"role": "assistant", "content": reply})
-        return history, "", records
+        return history, "", records, explained
 
     def on_like(records, data: gr.LikeData):
         record = (records or {}).get(data.index if isinstance(data.index, int) else data.index[0])
@@ -226,18 +254,18 @@ def build(path: str | Path, model: str | None = None):
             try:
                 parsed.append(parse_bytes(Path(f).read_bytes(), name))
             except (ParseError, OSError) as e:
-                failed.append(f"❌ {html.escape(str(e))}")
+                failed.append(f"✗ {html.escape(str(e))}")
         lines = []
         if parsed:
             progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
             try:
                 reports = write(archive.path, parsed, model=archive.model, replace=bool(replace), progress=True)
-                lines = [f"✅ {html.escape(str(r))}" for r in reports]
+                lines = [f"✓ {html.escape(str(r))}" for r in reports]
             except (QAError, ParseError, ValueError) as e:
-                lines = [f"❌ nothing was added: {html.escape(str(e))}"]
+                lines = [f"✗ nothing was added: {html.escape(str(e))}"]
             except Exception as e:  # noqa: BLE001
                 log.exception("adding issues failed")
-                lines = [f"❌ nothing was added ({type(e).__name__}); the server log has the details."]
+                lines = [f"✗ nothing was added ({type(e).__name__}); the server log has the details."]
         return archive_views("\n\n".join(lines + failed)) + (None,)
 
     def ask_remove(issue_id):
@@ -245,7 +273,7 @@ def build(path: str | Path, model: str | None = None):
             return gr.update(visible=False), ""
         found = next((i for i in archive.issues() if i["issue_id"] == issue_id), None)
         if found is None:
-            return gr.update(visible=False), f"No issue {html.escape(issue_id)!s} in the archive."
+            return gr.update(visible=False), f"No issue {html.escape(issue_id)} in the archive."
         return (gr.update(visible=True),
                 f"Remove **{html.escape(issue_id)}** ({found['passages']} passages) from the archive? "
                 "Its feedback stays; the issue can be added again from its file.")
@@ -255,16 +283,15 @@ def build(path: str | Path, model: str | None = None):
             return archive_views("Choose an issue to remove.") + (gr.update(visible=False),)
         try:
             reports = write(archive.path, [], remove=[issue_id])
-            note = "\n\n".join(("✅ " if r.status == "removed" else "❌ ") + html.escape(str(r)) for r in reports)
+            note = "\n\n".join(("✓ " if r.status == "removed" else "✗ ") + html.escape(str(r)) for r in reports)
         except (QAError, ValueError) as e:
-            note = f"❌ {html.escape(str(e))}"
+            note = f"✗ {html.escape(str(e))}"
         return archive_views(note) + (gr.update(visible=False),)
 
     def list_issues() -> list[dict]:
         """The indexed issues, newest first."""
         return archive.issues()
 
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Newspaper QA", analytics_enabled=False) as demo:
         gr.Markdown("## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
                     "then the paragraphs it comes from.")
@@ -281,6 +308,8 @@ def build(path: str | Path, model: str | None = None):
                                               autofocus=True)
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
                     gr.Examples(EXAMPLES, inputs=[question], label="Example questions", elem_id="qa-examples")
+                    with gr.Accordion("How the last question was searched", open=False):
+                        explained = gr.Markdown(elem_id="qa-explain")
                 with gr.Column(scale=1, min_width=260):
                     gr.Markdown("### Settings")
                     k = gr.Slider(1, 10, value=5, step=1, label="Passages to show")
@@ -313,24 +342,30 @@ def build(path: str | Path, model: str | None = None):
             note = gr.Markdown(elem_id="qa-note")
 
         ask_inputs = [question, chat, k, issue_filter, mode, records]
-        ask_outputs = [chat, question, records]
-        question.submit(respond, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask")
-        send.click(respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask")
+        ask_outputs = [chat, question, records, explained]
+        question.submit(respond, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask", show_progress_on=chat)
+        send.click(respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask",
+                   show_progress_on=chat)
         chat.clear(lambda: {}, None, [records], api_visibility="private", queue=False)
         chat.like(on_like, [records], None, api_visibility="private")
 
         views = [note, issue_table, issue_filter, remove_choice, status]
         add.click(add_issues, [files, replace], views + [files], api_name="add_issues",
-                  concurrency_limit=1, concurrency_id="write")
+                  concurrency_limit=1, concurrency_id="write", show_progress_on=files)
         remove.click(ask_remove, [remove_choice], [confirm_box, confirm_text], api_visibility="private")
         cancel.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private")
         confirm.click(remove_issue, [remove_choice], views + [confirm_box], api_name="remove_issue",
-                      concurrency_limit=1, concurrency_id="write")
+                      concurrency_limit=1, concurrency_id="write", show_progress_on=remove_choice)
         gr.api(list_issues, api_name="issues")
         demo.load(lambda: archive_views(), None, views, api_visibility="private")
-    demo.archive = archive
-    demo.qa_theme, demo.qa_css = theme, CSS
     return demo
+
+
+def theme():
+    """Gradio's default look with the system's fonts (the page loads nothing from the internet)."""
+    import gradio as gr
+
+    return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 
 def single_threaded_kernels() -> None:
@@ -347,9 +382,10 @@ def launch(path: str | Path, *, host: str = "127.0.0.1", port: int = 7860, model
            concurrency: int = 4, quiet: bool = False):
     """Serve the app (blocks until stopped); the search files and query encoder load while the server starts."""
     single_threaded_kernels()
-    demo = build(path, model)
-    threading.Thread(target=demo.archive.warm_up, daemon=True).start()
+    archive = Archive(path, model)
+    threading.Thread(target=archive.warm_up, daemon=True).start()  # overlaps the import of gradio
+    demo = build(path, model, archive=archive)
     demo.queue(default_concurrency_limit=concurrency)
-    return demo.launch(server_name=host, server_port=port, theme=demo.qa_theme, css=demo.qa_css, quiet=quiet,
+    return demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, quiet=quiet,
                        show_error=False, ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False,
-                       footer_links=["api"])
+                       footer_links=["api"], max_file_size="50mb")

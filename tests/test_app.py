@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "issues" / "sample-issue.txt"
 NEW_ISSUE_NAME = "株洲日报-2021-05-09.txt"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def free_port() -> int:
@@ -70,30 +71,34 @@ def reply_text(history: list) -> str:
     return "".join(c.get("text", "") for c in content) if isinstance(content, list) else str(content)
 
 
-def ask(c, question, history=None, k=5, issues=None, mode="hybrid"):
-    history, box, *_ = c.predict(question, history or [], k, issues or [], mode, api_name="/ask")
+def ask(c, question, history=None, k=5, issues=None, mode="hybrid", explained=None):
+    history, box, explain = c.predict(question, history or [], k, issues or [], mode, api_name="/ask")
     assert box == ""  # the question box is cleared for the next question
+    if explained is not None:
+        explained.append(explain)
     return history
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """app.py on its first run: no index yet, so it builds one from data/issues/ and then serves it."""
+def app(sample_index, tmp_path_factory):
+    """app.py serving a copy of the sample index (the tests add and remove issues)."""
+    import shutil
+
     index_dir = tmp_path_factory.mktemp("app") / "index"
+    shutil.copytree(sample_index, index_dir)
     t0 = time.monotonic()
     proc, url = serve(index_dir)
     try:
         c = client(url)
         history = ask(c, "市派驻村工作队有多少支?")
-        print(f"\nfirst run (build + serve): first answer {time.monotonic() - t0:.1f} s after start")
+        print(f"\napp.py with a built index: first answer {time.monotonic() - t0:.1f} s after start")
         yield {"client": c, "url": url, "index_dir": index_dir, "first": history, "proc": proc}
     finally:
         log = stop(proc)
         assert "Traceback" not in log, log
 
 
-def test_first_run_builds_the_index_and_answers_in_chinese(app):
-    assert (app["index_dir"] / "qa.db").is_file()
+def test_answers_in_chinese_with_citations(app):
     history = app["first"]
     assert [m["role"] for m in history] == ["user", "assistant"]
     reply = reply_text(history)
@@ -104,10 +109,32 @@ def test_first_run_builds_the_index_and_answers_in_chinese(app):
     assert "<mark>" in cites[0] and "<b>45支</b>" in cites[0]  # the supporting sentence and the answer in it
 
 
+@pytest.mark.slow  # builds an index (embeds 67 passages), then starts the app: ~13-22 s
+def test_first_run_builds_the_default_index(tmp_path):
+    """No index yet: app.py builds one from data/issues/*.txt, then serves it."""
+    index_dir = tmp_path / "index"
+    t0 = time.monotonic()
+    proc, url = serve(index_dir)
+    try:
+        reply = reply_text(ask(client(url), "今年计划改造多少个老旧小区?"))
+        print(f"\nfirst run (build + serve): first answer {time.monotonic() - t0:.1f} s after start")
+    finally:
+        log = stop(proc)
+    assert reply.startswith("**169个** [1]")
+    n_files = len(list((ROOT / "data" / "issues").glob("*.txt")))
+    assert f"app: no index at {index_dir}/: building it from {n_files} file(s)" in log
+    assert "app: sample-issue: added, 67 passages" in log and "Traceback" not in log
+    assert (index_dir / "qa.db").is_file()
+
+
 def test_english_question_and_follow_up(app):
     c = app["client"]
-    history = ask(c, "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?")
+    explained = []
+    history = ask(c, "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
+                  explained=explained)
     first = reply_text(history)
+    assert "**English words searched as Chinese terms** (weight):" in explained[0]
+    assert "- *railway* → 铁路 (" in explained[0]
     assert "[1] 株洲日报 · 长株潭城铁实现“公交化”运营" in first
     assert "100.5对" in first
     # a follow-up keeps the history on screen and is answered on its own
@@ -171,8 +198,32 @@ def test_upload_of_a_bad_file_is_one_line(app, tmp_path):
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\x00\x01\x02\xff" * 100)
     note, table, *_ = c.predict([handle_file(str(bad))], False, api_name="/add_issues")
-    assert note.startswith("❌ broken.txt: ") and "\n" not in note and "Traceback" not in note
+    assert note.startswith("✗ broken.txt: ") and "\n" not in note and "Traceback" not in note
     assert [row[0] for row in table["data"]] == ["sample-issue"]
+
+
+def test_upload_several_files_at_once(app, tmp_path):
+    """Two good files in two encodings and a bad one: the good ones are added together, the bad one named."""
+    from gradio_client import handle_file
+
+    c = app["client"]
+    first = new_issue_file(tmp_path)
+    text = SAMPLE.read_text(encoding="utf-8")
+    second = tmp_path / "株洲日报-2021-05-10.txt"
+    second.write_bytes(text[text.index("## 城市更新有了新"):].encode("utf-16"))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    note, table, *_ = c.predict([handle_file(str(p)) for p in (first, second, empty)], False,
+                                api_name="/add_issues")
+    lines = note.split("\n\n")
+    assert lines[0].startswith("✓ 株洲日报-2021-05-09: added") and lines[1].startswith("✓ 株洲日报-2021-05-10: added")
+    assert lines[2].startswith("✗ empty.txt: ") and len(lines) == 3
+    assert [row[0] for row in table["data"]] == ["株洲日报-2021-05-10", "株洲日报-2021-05-09", "sample-issue"]
+    assert "**169个**" in reply_text(ask(c, "今年计划改造多少个老旧小区?", issues=["株洲日报-2021-05-10"]))
+    for issue_id in ("株洲日报-2021-05-09", "株洲日报-2021-05-10"):
+        note, *_ = c.predict(issue_id, api_name="/remove_issue")
+        assert note == f"✓ {issue_id}: removed"
+    assert [i["issue_id"] for i in c.predict(api_name="/issues")] == ["sample-issue"]
 
 
 def test_missing_index_then_first_issue_from_the_page(tmp_path):
@@ -181,6 +232,15 @@ def test_missing_index_then_first_issue_from_the_page(tmp_path):
 
     from qa.ui import build
 
+    outbound = []
+
+    def watch(event, args):  # every name lookup and connection the process makes while the test runs
+        if event == "socket.getaddrinfo" and args[0] not in LOOPBACK:
+            outbound.append(args[0])
+        elif event == "socket.connect" and isinstance(args[1], tuple) and args[1][0] not in LOOPBACK:
+            outbound.append(args[1])
+
+    sys.addaudithook(watch)  # audit hooks cannot be removed; watch only records
     index_dir = tmp_path / "none"
     demo = build(index_dir)
     port = free_port()
@@ -197,6 +257,7 @@ def test_missing_index_then_first_issue_from_the_page(tmp_path):
         assert reply_text(ask(c, "列车")) == "The archive is empty: add an issue file in the **Archive** tab."
     finally:
         demo.close()
+    assert outbound == []  # no analytics, no version check, no model download: the app stays on this machine
 
 
 def test_feedback_is_stored_and_exported(sample_index, tmp_path):
