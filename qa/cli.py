@@ -1,4 +1,4 @@
-"""The `qa` command line: index build/add/remove/list/rebuild/check, ask, eval."""
+"""The `qa` command line: index build/add/remove/list/rebuild/check, ask, eval, feedback export."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def cmd_index_check(args) -> int:
     if problems and args.repair:
         from .index import repair
 
-        if any(p.startswith(store.DB_NAME) or p.startswith("issue ") or "belong to no issue" in p for p in problems):
+        unrepairable = (f"{store.DB_NAME} is damaged", f"{store.DB_NAME} records no", "issue ")
+        if any(p.startswith(unrepairable) or "belong to no issue" in p for p in problems):
             raise IndexCorrupt(f"{path}/{store.DB_NAME} itself is damaged ({problems[0]}); "
                                f"rebuild the index from the issue files: qa index build FILE...")
         for p in problems:
@@ -121,9 +122,11 @@ def cmd_ask(args) -> int:
 
     index = Index.open(_index_dir(args))
     hits = index.search(args.question, k=args.k, mode=args.mode, issues=args.issue or None)
+    answer = index.answer(args.question, hits)
     explain = index.explain(args.question) if args.explain else None
     if args.json:
         out = {"question": args.question,
+               "answer": {key: answer.to_dict()[key] for key in ("text", "sentence", "citation", "confidence")},
                "passages": [{"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})}
                             for r, h in enumerate(hits, 1)]}
         if explain:
@@ -132,6 +135,9 @@ def cmd_ask(args) -> int:
         return 0
     if explain:
         print(_explain_text(explain))
+    if answer.sentence:
+        head = answer.text if answer.text is not None else "(no short answer: not sure; the best sentence follows)"
+        print(f"{head}\n    {answer.sentence}\n    — {answer.citation}  (confidence {answer.confidence:.2f})\n")
     if not hits:
         print("no passage found")
     for r, h in enumerate(hits, 1):
@@ -168,8 +174,9 @@ def cmd_eval(args) -> int:
     from .evaluate import evaluate
 
     modes = ("hybrid", "dense", "lexical") if args.mode == "all" else (args.mode,)
-    res = evaluate(args.bench_dir, passages_file=args.passages, k=args.k, modes=modes, model=args.model,
-                   limit=args.limit, progress=not args.quiet)
+    res = evaluate(args.bench_dir, passages_file=args.passages, issues=args.issues, k=args.k, modes=modes,
+                   model=args.model, limit=args.limit, progress=not args.quiet, answers=args.answers)
+    res.pop("answer_records", None)
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
         return 0
@@ -179,6 +186,19 @@ def cmd_eval(args) -> int:
     for mode, m in res["modes"].items():
         print(f"{mode:8} {m['R@1']:6.3f} {m['R@5']:6.3f} {m['R@10']:6.3f} {m['MRR@10']:7.3f}"
               f" {m['p50_ms']:7.2f} {m['p95_ms']:7.2f}")
+    if "answers" in res:
+        a = res["answers"]
+        print(f"\nanswers (mode {next(iter(res['modes']))}, top 5 passages):")
+        print(f"{'group':18} {'n':>5} {'sent':>6} {'base':>6} {'EM':>6} {'contain':>7} {'cover':>6} {'acc@ans':>7} {'abstain':>7}")
+        groups = [("all", a["all"])] + [(f"type {k}", v) for k, v in a["by_type"].items()] + \
+            [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+        fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+        for name, m in groups:
+            print(f"{name:18} {m['n']:5d} {m['sentence_acc']:6.3f} {m['baseline_sentence_acc']:6.3f} {m['em']:6.3f}"
+                  f" {m['contains']:7.3f} {m['coverage']:6.3f} {fmt(m['acc_answered']):>7} {fmt(m.get('abstained_unanswerable')):>7}")
+        lat = a["latency_ms"]
+        print(f"latency ms: search p50 {lat['search_p50']} p95 {lat['search_p95']}; ask p50 {lat['ask_p50']}"
+              f" p95 {lat['ask_p95']} (sent = the answer sentence holds a gold answer; base = the top passage's first sentence)")
     return 0
 
 
@@ -232,11 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(a, model=False)
     a.set_defaults(func=cmd_ask)
 
-    e = sub.add_parser("eval", help="retrieval metrics on a bench folder (passages.jsonl + questions.jsonl)")
+    e = sub.add_parser("eval", help="retrieval (and --answers) metrics on a bench folder (passages.jsonl + questions.jsonl)"
+                       " or on a questions .jsonl over --issues FILE...")
     e.add_argument("bench_dir")
     e.add_argument("-k", type=int, default=10)
     e.add_argument("--mode", choices=("hybrid", "dense", "lexical", "all"), default="hybrid")
     e.add_argument("--passages", help="passages.jsonl of another set (e.g. for cmrc2018-en)")
+    e.add_argument("--issues", nargs="+", metavar="FILE",
+                   help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)")
+    e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")
     e.add_argument("--limit", type=int, help="only the first N questions")
     e.add_argument("--json", action="store_true")
     common(e)

@@ -93,11 +93,10 @@ def _index_model(path: Path) -> str | None:
 def _known_vectors(path: Path, model_id: str, hashes: set[str]) -> set[str]:
     if not store.is_index(path) or not hashes:
         return set()
+    con = store.connect(path, readonly=True)  # not open_readonly: vectors put in before a first build count too
     try:
-        con = store.open_readonly(path)
-    except IndexMissing:
-        return set()
-    try:
+        if not con.execute("SELECT name FROM sqlite_master WHERE name='vectors'").fetchone():
+            return set()
         known = set()
         hl = list(hashes)
         for s in range(0, len(hl), 500):
@@ -158,7 +157,6 @@ def store_hash(text: str) -> str:
 def _distinct(issues: list[Issue]) -> list[Issue]:
     """The issues of one write; the same issue twice or two files for one issue id refuse the whole write."""
     by_id: dict[str, Issue] = {}
-    by_hash: dict[str, Issue] = {}
     for issue in issues:
         if issue.issue_id in by_id:
             other = by_id[issue.issue_id]
@@ -167,11 +165,7 @@ def _distinct(issues: list[Issue]) -> list[Issue]:
                                     f"give it once (nothing was written)")
             raise IssueConflict(f"two different files have issue id {issue.issue_id!r} ({other.source}, {issue.source});"
                                 f" give each its own --issue-id (nothing was written)")
-        if issue.source_hash in by_hash:
-            other = by_hash[issue.source_hash]
-            raise IssueConflict(f"{issue.source} and {other.source} have the same content; give it once"
-                                f" (nothing was written)")
-        by_id[issue.issue_id] = by_hash[issue.source_hash] = issue
+        by_id[issue.issue_id] = issue
     return issues
 
 
@@ -194,8 +188,8 @@ def write(
 
     Only passages whose content hash has no stored vector are embedded, before the writer lock is taken; the
     search files are updated from the previous generation's where they are sound. An optional stats dict is
-    filled with seconds per step (chunk_s, embed_s, lock_s, db_s, derived_s, commit_s) and how the derived files
-    were made.
+    filled with seconds per step (chunk_s, embed_s, lock_s, db_s, derived_s, commit_s), the number of texts
+    embedded, and how the derived files were made (dense, lexical: "incremental" or "full").
     """
     from .embed import load as load_model
     from .embed import model_name
@@ -231,7 +225,9 @@ def write(
     known = set() if reembed else _known_vectors(path, embedder.model_id, set(need))
     todo = [h for h in need if h not in known]
     vectors = dict(zip(todo, embedder.encode_documents([need[h] for h in todo], progress=progress))) if todo else {}
+    store.preload()
     lap("embed_s")
+    stats["embedded"] = len(todo)
 
     reports: list[IssueReport] = []
     with store.write_transaction(path) as con:
@@ -261,11 +257,6 @@ def write(
             if row and row[0] == issue.source_hash:
                 reports.append(IssueReport(issue.issue_id, "unchanged"))
                 continue
-            twin = con.execute("SELECT issue_id FROM issues WHERE source_hash=? AND issue_id!=?",
-                               (issue.source_hash, issue.issue_id)).fetchone()
-            if twin:
-                raise IssueConflict(f"{issue.source} has the same content as issue {twin[0]!r}, already indexed;"
-                                    f" an issue is not indexed twice (nothing was written)")
             status = "added"
             if row:
                 if not replace:
@@ -297,6 +288,7 @@ def write(
             h for h in new_hashes if not con.execute(
                 "SELECT 1 FROM vectors WHERE model_id=? AND content_hash=?", (model_id, h)).fetchone()]
         if missing:
+            stats["embedded"] += len(missing)
             texts = _embed_texts(con, missing)
             con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
                             [(model_id, h, v.tobytes()) for h, v in
@@ -304,8 +296,8 @@ def write(
         if everything:
             con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
         else:
-            con.executemany("DELETE FROM vectors WHERE content_hash = ? AND NOT EXISTS"
-                            " (SELECT 1 FROM passages WHERE content_hash = ?)", [(h, h) for h in gone])
+            con.executemany("DELETE FROM vectors WHERE model_id = ? AND content_hash = ? AND NOT EXISTS"
+                            " (SELECT 1 FROM passages WHERE content_hash = ?)", [(model_id, h, h) for h in gone])
         for key, value in (("format_version", store.FORMAT_VERSION), ("model_id", model_id), ("dim", embedder.dim),
                            ("chunker_version", CHUNKER_VERSION), ("max_chars", max_chars),
                            ("next_passage_id", next_id)):

@@ -4,7 +4,7 @@ Layout of an index directory:
   qa.db                    issues, articles, passages (text, tokens, hashes), vectors, meta (SQLite, WAL)
   dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) over normalised vectors, ids = passage ids
   lexical-<gen>/           bm25s index over the passages' tokens, plus ids.npy (row → passage id), vocab.json,
-                           tokens.npy + offsets.npy (each row's token ids: the next generation starts from them)
+                           row_ptr/tok/tf/lengths.npy (each row's term counts: the next generation starts from them)
   manifest.json            self-description: format, model, dimension, chunker, issues and their source hashes
   writer.lock              flock held by the one writer (the next waits up to $QA_LOCK_TIMEOUT s, then IndexBusy)
 
@@ -257,7 +257,8 @@ def _atomic_write_bytes(target: Path, data: bytes) -> None:
 
 def load_vectors(con: sqlite3.Connection, model_id: str, dim: int, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(passage ids, vectors) of every passage (or of the given ids), in id order."""
-    sql = ("SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.content_hash = p.content_hash AND v.model_id = ?")
+    # CROSS JOIN keeps passages the outer loop: with a long IN list SQLite would otherwise scan every vector
+    sql = "SELECT p.id, v.vector FROM passages p CROSS JOIN vectors v ON v.content_hash = p.content_hash AND v.model_id = ?"
     if ids is None:
         rows = con.execute(sql + " ORDER BY p.id", (model_id,)).fetchall()
     else:
@@ -282,7 +283,12 @@ def _dense_ids(index) -> np.ndarray:
 def _write_dense(path: Path, gen: int, index) -> None:
     import faiss
 
-    _atomic_write_bytes(dense_path(path, gen), faiss.serialize_index(index).tobytes())
+    target = dense_path(path, gen)
+    tmp = _tmp_name(target)
+    faiss.write_index(index, str(tmp))
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
 
 
 def build_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int) -> None:
@@ -324,29 +330,81 @@ def update_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, d
     return True
 
 
-def bm25_index(tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]):
-    """A bm25s.BM25 over rows of token ids (row r = tokens[offsets[r]:offsets[r+1]]).
+@dataclass
+class TermCounts:
+    """Each row's distinct token ids and their counts (CSR-like), and its length: all BM25 needs to count a corpus."""
 
-    Same scores as bm25s.BM25.index (its own idf and tf formulas, scipy CSC matrix), but counted with numpy
-    instead of a Python loop per document: ~1 s instead of ~5 s for 70k passages.
+    row_ptr: np.ndarray  # int64, rows + 1
+    tok: np.ndarray  # int64 token ids, row by row
+    tf: np.ndarray  # int64 counts, aligned with tok
+    lengths: np.ndarray  # int64 tokens per row, duplicates included
+
+    FILES = ("row_ptr", "tok", "tf", "lengths")
+
+    @classmethod
+    def of_token_rows(cls, rows: list[list[int]]) -> "TermCounts":
+        lengths = np.array([len(r) for r in rows], dtype=np.int64)
+        if not rows:
+            return cls(np.zeros(1, dtype=np.int64), *(np.zeros(0, dtype=np.int64) for _ in range(3)))
+        flat = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(lengths.sum()))
+        which = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        span = int(flat.max()) + 1
+        keys, tf = np.unique(which * span + flat, return_counts=True)
+        row, tok = np.divmod(keys, span)
+        row_ptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=len(rows)))])
+        return cls(row_ptr, tok, tf.astype(np.int64), lengths)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def select(self, keep: np.ndarray) -> "TermCounts":
+        per_row = np.diff(self.row_ptr)
+        mask = np.repeat(keep, per_row)
+        return TermCounts(np.concatenate([[0], np.cumsum(per_row[keep])]), self.tok[mask], self.tf[mask],
+                          self.lengths[keep])
+
+    def __add__(self, other: "TermCounts") -> "TermCounts":
+        return TermCounts(np.concatenate([self.row_ptr, other.row_ptr[1:] + self.row_ptr[-1]]),
+                          np.concatenate([self.tok, other.tok]), np.concatenate([self.tf, other.tf]),
+                          np.concatenate([self.lengths, other.lengths]))
+
+    def save(self, d: Path) -> None:
+        for name in self.FILES:
+            np.save(d / f"{name}.npy", getattr(self, name))
+
+    @classmethod
+    def load(cls, d: Path) -> "TermCounts":
+        return cls(*(np.load(d / f"{name}.npy") for name in cls.FILES))
+
+    def problems(self, n_rows: int, n_vocab: int) -> list[str]:
+        if len(self.row_ptr) != n_rows + 1 or len(self.lengths) != n_rows or self.row_ptr[-1] != len(self.tok):
+            return ["term counts do not match the passages"]
+        if len(self.tok) != len(self.tf) or (len(self.tok) and (self.tok.max() >= n_vocab or self.tok.min() < 0)):
+            return ["term counts do not match the vocabulary"]
+        return []
+
+
+def bm25_index(counts: TermCounts, vocab: dict[str, int]):
+    """A bm25s.BM25 over the rows of counts.
+
+    The same scores as bm25s.BM25.index (its own idf and tf formulas, its scipy CSC matrix), computed with numpy
+    from per-row term counts: no Python loop per document, and a write only counts the rows it adds.
     """
     import bm25s
     import scipy.sparse as sp
     from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
     bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-    n_docs, n_vocab = len(offsets) - 1, len(vocab)
-    lengths = np.diff(offsets)
-    rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    keys, tf = np.unique(rows * n_vocab + tokens, return_counts=True)
-    doc, tok = np.divmod(keys, n_vocab)
-    df = np.bincount(tok, minlength=n_vocab)
+    n_docs, n_vocab = len(counts), len(vocab)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(counts.row_ptr))
+    df = np.bincount(counts.tok, minlength=n_vocab)
     idf_of = _select_idf_scorer(bm25.idf_method)
     dfs, inverse = np.unique(df, return_inverse=True)
     idf = np.array([idf_of(int(d), N=n_docs) if d else 0.0 for d in dfs], dtype=bm25.dtype)[inverse]
-    tfc = _select_tfc_scorer(bm25.method)(tf_array=tf.astype(bm25.dtype), l_d=lengths[doc], l_avg=lengths.mean(),
-                                          k1=bm25.k1, b=bm25.b, delta=bm25.delta)
-    matrix = sp.csc_matrix(((idf[tok] * tfc).astype(bm25.dtype), (doc, tok)), shape=(n_docs, n_vocab), dtype=bm25.dtype)
+    tfc = _select_tfc_scorer(bm25.method)(tf_array=counts.tf.astype(bm25.dtype), l_d=counts.lengths[doc],
+                                          l_avg=counts.lengths.mean(), k1=bm25.k1, b=bm25.b, delta=bm25.delta)
+    matrix = sp.csc_matrix(((idf[counts.tok] * tfc).astype(bm25.dtype), (doc, counts.tok)), shape=(n_docs, n_vocab),
+                           dtype=bm25.dtype)
     bm25.scores = {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr, "num_docs": n_docs}
     bm25.vocab_dict = vocab
     bm25.unique_token_ids_set = set(vocab.values())
@@ -354,14 +412,9 @@ def bm25_index(tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]):
     return bm25
 
 
-def _token_rows(rows, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(flat token ids, row lengths) of stored token strings; new tokens join vocab. An empty row gets token 0 ("")."""
-    ids, lengths = [], []
-    for text in rows:
-        row = [vocab.setdefault(t, len(vocab)) for t in text.split(" ") if t] or [0]
-        ids.extend(row)
-        lengths.append(len(row))
-    return np.array(ids, dtype=np.int64), np.array(lengths, dtype=np.int64)
+def _token_rows(texts: list[str], vocab: dict[str, int]) -> list[list[int]]:
+    """Token ids of stored token strings; new tokens join vocab. An empty row gets token 0 ("")."""
+    return [[vocab.setdefault(t, len(vocab)) for t in text.split(" ") if t] or [0] for text in texts]
 
 
 def _stored_tokens(con: sqlite3.Connection, ids: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
@@ -376,18 +429,17 @@ def _stored_tokens(con: sqlite3.Connection, ids: np.ndarray | None = None) -> tu
     return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
 
 
-def _write_lexical(path: Path, gen: int, row_ids: np.ndarray, tokens: np.ndarray, offsets: np.ndarray,
-                   vocab: dict[str, int]) -> None:
+def _write_lexical(path: Path, gen: int, row_ids: np.ndarray, counts: TermCounts, vocab: dict[str, int]) -> None:
     target = lexical_path(path, gen)
     tmp = _tmp_name(target)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     if len(row_ids):
-        bm25_index(tokens, offsets, vocab).save(tmp, show_progress=False)
+        bm25_index(counts, vocab).save(tmp, vocab_name="vocab.json", show_progress=False)  # its vocab is ours
+    else:
+        (tmp / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     np.save(tmp / "ids.npy", row_ids)
-    np.save(tmp / "tokens.npy", tokens.astype(np.int32))
-    np.save(tmp / "offsets.npy", offsets)
-    (tmp / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    counts.save(tmp)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
@@ -399,36 +451,38 @@ def build_lexical(con: sqlite3.Connection, path: Path, gen: int) -> None:
     """Lexical files of generation gen from every passage's stored tokens."""
     row_ids, texts = _stored_tokens(con)
     vocab: dict[str, int] = {"": 0}  # bm25s wants at least one token; "" never matches a query token
-    tokens, lengths = _token_rows(texts, vocab)
-    _write_lexical(path, gen, row_ids, tokens, np.concatenate([[0], np.cumsum(lengths)]), vocab)
+    _write_lexical(path, gen, row_ids, TermCounts.of_token_rows(_token_rows(texts, vocab)), vocab)
 
 
 def update_lexical(con: sqlite3.Connection, path: Path, gen: int, prev_gen: int, prev_ids: np.ndarray,
                    new_ids: np.ndarray) -> bool:
-    """Lexical files of gen from the token rows of prev_gen: drop deleted rows, append new ones, recount BM25."""
+    """Lexical files of gen from prev_gen's term counts: drop deleted rows, count only new ones, redo BM25."""
     prev = lexical_path(path, prev_gen)
     try:
         row_ids = np.load(prev / "ids.npy")
-        tokens = np.load(prev / "tokens.npy").astype(np.int64)
-        offsets = np.load(prev / "offsets.npy")
+        counts = TermCounts.load(prev)
         vocab = json.loads((prev / "vocab.json").read_text(encoding="utf-8"))
-        usable = (len(offsets) == len(row_ids) + 1 and offsets[-1] == len(tokens)
-                  and np.array_equal(np.sort(row_ids), prev_ids) and (not len(tokens) or tokens.max() < len(vocab)))
+        usable = np.array_equal(np.sort(row_ids), prev_ids) and not counts.problems(len(row_ids), len(vocab))
     except Exception:  # noqa: BLE001 - missing or damaged: the caller builds from stored tokens
         return False
     if not usable:
         return False
-    lengths = np.diff(offsets)
     keep = np.isin(row_ids, new_ids)
-    tokens, lengths, row_ids = tokens[np.repeat(keep, lengths)], lengths[keep], row_ids[keep]
+    counts, row_ids = counts.select(keep), row_ids[keep]
     added = np.setdiff1d(new_ids, prev_ids, assume_unique=True)
     if len(added):
         added_ids, texts = _stored_tokens(con, added)
-        new_tokens, new_lengths = _token_rows(texts, vocab)
-        tokens, lengths = np.concatenate([tokens, new_tokens]), np.concatenate([lengths, new_lengths])
+        counts = counts + TermCounts.of_token_rows(_token_rows(texts, vocab))
         row_ids = np.concatenate([row_ids, added_ids])
-    _write_lexical(path, gen, row_ids, tokens, np.concatenate([[0], np.cumsum(lengths)]), vocab)
+    _write_lexical(path, gen, row_ids, counts, vocab)
     return True
+
+
+def preload() -> None:
+    """Import what building derived files needs, so a writer does not do it while holding the lock."""
+    import bm25s  # noqa: F401
+    import faiss  # noqa: F401
+    import scipy.sparse  # noqa: F401
 
 
 def build_derived(con: sqlite3.Connection, path: Path, gen: int,
@@ -539,8 +593,7 @@ def _check_dense(path: Path, gen: int, dim: int, ids: np.ndarray, con: sqlite3.C
     try:
         index = faiss.read_index(str(f))
     except Exception as e:  # noqa: BLE001
-        return [f"{f.name} cannot be read ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}; "
-                f"{f.stat().st_size} bytes: truncated or damaged)"]
+        return [f"{f.name} cannot be read ({type(e).__name__}; {f.stat().st_size} bytes: truncated or damaged)"]
     if not isinstance(index, faiss.IndexIDMap2):
         return [f"{f.name} is not an IndexIDMap2 (found {type(index).__name__})"]
     if index.d != dim:
@@ -564,18 +617,22 @@ def _check_lexical(path: Path, gen: int, ids: np.ndarray) -> list[str]:
     d = lexical_path(path, gen)
     if not d.is_dir():
         return [f"{d.name}/ (lexical search files of generation {gen}) is missing"]
+    # the term counts only speed up the next write (without them it counts every passage): optional, but whole
+    has_counts = [(d / f"{name}.npy").is_file() for name in TermCounts.FILES]
     try:
         row_ids = np.load(d / "ids.npy")
         vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-        tokens, offsets = np.load(d / "tokens.npy"), np.load(d / "offsets.npy")
+        counts = TermCounts.load(d) if all(has_counts) else None
         bm25 = bm25s.BM25.load(d, mmap=False, load_vocab=False, show_progress=False) if len(row_ids) else None
     except Exception as e:  # noqa: BLE001
         return [f"{d.name}/ cannot be read ({type(e).__name__}: missing or damaged file)"]
     out = []
     if not np.array_equal(np.sort(row_ids), ids):
         out.append(f"{d.name}/ lists {len(row_ids)} passages, the database {len(ids)}")
-    if len(offsets) != len(row_ids) + 1 or offsets[-1] != len(tokens) or (len(tokens) and tokens.max() >= len(vocab)):
-        out.append(f"{d.name}/ token rows do not match its passages or vocabulary")
+    if counts is not None:
+        out += [f"{d.name}/ {p}" for p in counts.problems(len(row_ids), len(vocab))]
+    elif any(has_counts):
+        out.append(f"{d.name}/ has only some of its term-count files")
     if bm25 is not None and (bm25.scores["num_docs"] != len(row_ids) or len(bm25.scores["indptr"]) != len(vocab) + 1):
         out.append(f"{d.name}/ BM25 matrix does not match its passages or vocabulary")
     return out

@@ -87,8 +87,19 @@ def test_add_embeds_only_new_passages_and_updates_incrementally(tmp_path, files,
     stats = {}
     (r,) = write(path, [parse_file(files["B"])], stats=stats)
     assert (r.status, r.passages, r.embedded) == ("added", 41, 0)  # B's paragraphs are all in the sample already
-    assert stats["dense"] == stats["lexical"] == "incremental"
+    assert stats["dense"] == stats["lexical"] == "incremental" and stats["embedded"] == 0
     assert issue_ids(path) == {A_ID, B_ID, S_ID}
+    assert_sound(path)
+
+
+def test_add_falls_back_to_a_full_build_when_the_previous_files_are_unusable(tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    g = gen(path)
+    store.dense_path(path, g).write_bytes(b"not a faiss file")
+    (store.lexical_path(path, g) / "tf.npy").unlink()
+    stats = {}
+    write(path, [parse_file(files["B"])], stats=stats)
+    assert stats["dense"] == stats["lexical"] == "full"
     assert_sound(path)
 
 
@@ -115,16 +126,22 @@ def test_incremental_files_equal_a_full_build(tmp_path, files, base):
 def test_bm25_counts_match_bm25s(base):
     import bm25s
 
-    d = store.lexical_path(base, gen(base))
-    tokens, offsets = np.load(d / "tokens.npy").astype(np.int64), np.load(d / "offsets.npy")
-    vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-    ours = store.bm25_index(tokens, offsets, vocab)
+    con = store.open_readonly(base)
+    texts = [r[0] for r in con.execute("SELECT tokens FROM passages ORDER BY id")]
+    con.close()
+    vocab = {"": 0}
+    rows = store._token_rows(texts, vocab)
+    ours = store.bm25_index(store.TermCounts.of_token_rows(rows), vocab)
     theirs = bm25s.BM25(k1=store.BM25_K1, b=store.BM25_B)
-    corpus = [tokens[offsets[r]:offsets[r + 1]].tolist() for r in range(len(offsets) - 1)]
-    theirs.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+    theirs.index(bm25s.tokenization.Tokenized(ids=rows, vocab=vocab), show_progress=False)
     for t in ("工作队", "株洲", "铁路", "乡村"):
         assert np.allclose(ours.get_scores([vocab[t]]), theirs.get_scores([vocab[t]]), rtol=1e-5)
         assert ours.get_scores([vocab[t]]).max() > 0
+    assert np.allclose(ours.get_scores([vocab["株洲"], vocab["铁路"]]),
+                       theirs.get_scores([vocab["株洲"], vocab["铁路"]]), rtol=1e-5)
+    assert np.array_equal(ours.scores["indptr"], theirs.scores["indptr"])  # document frequencies (Index.idf)
+    assert np.array_equal(ours.scores["indices"], theirs.scores["indices"])
+    assert np.allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-5)
 
 
 def test_same_file_again_changes_nothing(capsys, tmp_path, files, base):
@@ -176,11 +193,14 @@ def test_passage_ids_are_never_reused(tmp_path, files, base):
     assert new_ids and not new_ids & b_ids and min(new_ids) > max(b_ids)
 
 
-def test_same_content_under_another_id_is_refused(capsys, tmp_path, files, base):
+def test_same_content_under_another_id_shares_vectors_and_is_returned_once(capsys, tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    code, _, err = cli(capsys, "index", "add", files["A"], "--issue-id", "copy-of-a", "--index-dir", path, "-q")
-    assert code == 1 and "same content as issue" in err and A_ID in err
-    assert issue_ids(path) == {A_ID, S_ID}
+    code, out, err = cli(capsys, "index", "add", files["A"], "--issue-id", "copy-of-a", "--index-dir", path, "-q")
+    assert code == 0, err
+    assert "copy-of-a: added, 26 passages, 0 embedded" in out
+    hits = Index(path).search("驻村工作队", k=10)
+    assert len({h.text for h in hits}) == len(hits) == 10
+    assert_sound(path)
 
 
 def test_list_text_and_json(capsys, base):
@@ -197,10 +217,11 @@ def test_rebuild_keeps_the_index_model_and_reembeds(tmp_path, base):
     path = copy(base, tmp_path / "ix")
     stats = {}
     write(path, [], reembed=True, stats=stats)
-    assert stats["dense"] == "full" and stats["embed_s"] > 0
     con = store.open_readonly(path)
+    distinct = con.execute("SELECT count(DISTINCT content_hash) FROM passages").fetchone()[0]
     assert store.get_meta(con)["model_id"] == "use-multilingual-v3"
     con.close()
+    assert stats["dense"] == stats["lexical"] == "full" and stats["embedded"] == distinct > 60
     assert_sound(path)
 
 
@@ -221,6 +242,7 @@ def test_check_passes_on_a_sound_index(capsys, base):
     ("edit-manifest", "manifest.json lists other issues"),
     ("other-model-dense", "384-dimensional"),
     ("delete-vectors", "have no vector"),
+    ("foreign-vectors", "vectors of models other than"),
 ])
 def test_corruption_is_detected_explained_and_repaired(capsys, tmp_path, base, damage, expect):
     import faiss
@@ -249,6 +271,10 @@ def test_corruption_is_detected_explained_and_repaired(capsys, tmp_path, base, d
         con = store.connect(path)
         con.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors LIMIT 5)")
         con.close()
+    elif damage == "foreign-vectors":
+        con = store.connect(path)
+        con.execute("INSERT INTO vectors SELECT 'all-MiniLM-L6-v2', content_hash, zeroblob(1536) FROM vectors LIMIT 3")
+        con.close()
 
     code, out, err = cli(capsys, "index", "check", "--index-dir", path)
     assert code == 1
@@ -256,7 +282,7 @@ def test_corruption_is_detected_explained_and_repaired(capsys, tmp_path, base, d
     assert "qa index check --repair" in err
 
     code, out, err = cli(capsys, "ask", "驻村工作队", "--index-dir", path, "-k", "2")
-    if damage in ("delete-manifest", "edit-manifest", "delete-vectors"):
+    if damage in ("delete-manifest", "edit-manifest", "delete-vectors", "foreign-vectors"):
         assert code == 0, err  # the manifest is a self-description; stored vectors only matter to the next build
     else:
         assert code == 1 and err.startswith("qa: error: ") and err.count("\n") == 1
@@ -278,6 +304,18 @@ def test_wrong_model_is_refused_and_names_rebuild(capsys, tmp_path, files, base)
     assert "use-multilingual-v3" in err and f"qa index rebuild --model {model}" in err
     assert issue_ids(path) == {A_ID, S_ID}
     assert_sound(path)
+    code, _, err = cli(capsys, "index", "rebuild", "--model", model, "--index-dir", path, "-q")  # the named fix
+    assert code == 0, err
+    code, out, err = cli(capsys, "index", "add", files["B"], "--model", model, "--index-dir", path, "-q")
+    assert code == 0, err
+    assert f"{B_ID}: added, 41 passages, 0 embedded" in out  # B's paragraphs were re-embedded by the rebuild
+    con = store.open_readonly(path)
+    assert store.get_meta(con)["model_id"] == model and store.get_meta(con)["dim"] == "384"
+    assert {r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors")} == {model}
+    con.close()
+    assert_sound(path)
+    code, out, err = cli(capsys, "ask", "城铁 动车组", "--index-dir", path, "-k", "1")
+    assert code == 0 and "城铁" in out
 
 
 def test_manifest_records_a_model_the_database_does_not(capsys, tmp_path, base):
@@ -429,7 +467,7 @@ READER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
     from qa.index import Index
-    path, stop = sys.argv[1], Path(sys.argv[2])
+    path, stop, ready = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     index = Index(path)
     n = errors = 0
     seen = []
@@ -440,6 +478,7 @@ READER = textwrap.dedent("""
             if not seen or seen[-1] != ids:
                 seen.append(ids)
             n += 1
+            ready.touch()
         except Exception as e:
             errors += 1
             print(f"{type(e).__name__}: {e}", file=sys.stderr)
@@ -451,11 +490,14 @@ READER = textwrap.dedent("""
 def test_readers_keep_answering_during_writes(tmp_path, files):
     path = tmp_path / "ix"
     write(path, [parse_file(files["A"])], fresh=True)  # B (城铁 articles) is not in it yet
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(path), str(stop)], cwd=ROOT,
+    stop, ready = tmp_path / "stop", tmp_path / "ready"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path), str(stop), str(ready)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(8)  # the reader has loaded the model and searched the old state
+        deadline = time.monotonic() + 180
+        while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the reader has loaded the model and searched the old state
+        assert ready.exists(), reader.stderr.read() if reader.poll() is not None else "reader not ready"
         for _ in range(3):
             write(path, [parse_file(files["B"])])  # embeds B: a slow write
             time.sleep(1.5)
@@ -476,17 +518,52 @@ def test_readers_keep_answering_during_writes(tmp_path, files):
 
 # ---------- crash safety ----------
 
-OPS = {  # name: (argv, issues after)
-    "add": (lambda f: ["add", f["B"]], {A_ID, S_ID, B_ID}),
-    "replace": (lambda f: ["add", f["A2"], "--issue-id", A_ID, "--replace"], {A_ID, S_ID}),
-    "remove": (lambda f: ["remove", A_ID], {S_ID}),
-    "rebuild": (lambda f: ["rebuild"], {A_ID, S_ID}),
+OPS = {  # name: argv
+    "add": lambda f: ["add", f["B"]],
+    "replace": lambda f: ["add", f["A2"], "--issue-id", A_ID, "--replace"],
+    "remove": lambda f: ["remove", A_ID],
+    "rebuild": lambda f: ["rebuild"],
 }
 
 
-def start(op, files, path):
-    argv = [*QA, "index", *map(str, OPS[op][0](files)), "--index-dir", str(path), "-q"]
-    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def state(path: Path) -> tuple[int, set]:
+    """(generation, {(issue id, source hash)})."""
+    con = store.open_readonly(path)
+    try:
+        return store.generation(con), set(con.execute("SELECT issue_id, source_hash FROM issues"))
+    finally:
+        con.close()
+
+
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from qa import store
+    point, nth = sys.argv[1], int(sys.argv[2])
+    calls = 0
+
+    def killer(fn):
+        def wrapped(*args, **kwargs):
+            global calls
+            calls += 1
+            if calls == nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return fn(*args, **kwargs)
+        return wrapped
+
+    if point == "os.replace":  # 1: dense file, 2: lexical dir, 3: manifest (after the commit)
+        os.replace = killer(os.replace)
+    else:
+        setattr(store, point, killer(getattr(store, point)))
+    from qa.cli import main
+    sys.exit(main(sys.argv[3:]))
+""")
+
+
+def start(op, files, path, kill_at=None):
+    """The op as a `qa` process; kill_at=(function, n) makes it SIGKILL itself on the n-th call of store.function."""
+    argv = ["index", *map(str, OPS[op](files)), "--index-dir", str(path), "-q"]
+    head = [sys.executable, "-c", KILLER, kill_at[0], str(kill_at[1])] if kill_at else QA
+    return subprocess.Popen([*head, *argv], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def locked_phase(proc, path, timeout=300) -> tuple[float, float] | None:
@@ -505,23 +582,28 @@ def locked_phase(proc, path, timeout=300) -> tuple[float, float] | None:
 
 @pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
-    before = {A_ID, S_ID}
-    states = {"before": 0, "after": 0}
+    before = state(base)
+    seen = {"before": 0, "after": 0, "tidied": 0}
     kills = 0
     for op in OPS:
-        after = OPS[op][1]
         calib = copy(base, tmp_path / f"{op}-calibrate")
         proc = start(op, files, calib)
         phase = locked_phase(proc, calib)
         assert proc.wait(300) == 0, proc.stderr.read()
         assert phase is not None
+        after = state(calib)
+        assert after[0] == before[0] + 1
         span = phase[1] - phase[0]
-        # one kill before the lock (parsing, embedding), the rest spread over the locked write and a bit beyond
-        delays = [None] + list(np.linspace(0, span * 1.2, 7))
+        # one kill before the lock (parsing, embedding), five spread over the locked write and a bit beyond,
+        # and four at exact points: before each rename (dense, lexical, manifest) and right after the commit
+        delays = [None, *map(float, np.linspace(0, span * 1.2, 5)), *[(f, n) for f, n in (
+            ("os.replace", 1), ("os.replace", 2), ("write_manifest", 1), ("os.replace", 3))]]
         for n, delay in enumerate(delays):
             path = copy(base, tmp_path / f"{op}-{n}")
-            proc = start(op, files, path)
-            if delay is None:
+            proc = start(op, files, path, kill_at=delay if isinstance(delay, tuple) else None)
+            if isinstance(delay, tuple):
+                assert proc.wait(300) == -signal.SIGKILL, proc.stderr.read()
+            elif delay is None:
                 time.sleep(1.0)
             else:
                 mark = path / f"{store.MARK_PREFIX}{proc.pid}"
@@ -533,18 +615,20 @@ def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
             kills += 1
             problems, notes = store.check(path)
             assert problems == [], (op, delay, problems)
-            ids = issue_ids(path)
-            assert ids in (before, after), (op, delay, ids)
-            states["before" if ids == before else "after"] += 1
+            now = state(path)
+            assert now in (before, after), (op, delay, now)
+            seen["before" if now == before else "after"] += 1
+            seen["tidied"] += bool(notes)
+            if delay == ("write_manifest", 1):  # died between its commit and the manifest
+                assert now == after and f"rewrote {store.MANIFEST}" in " ".join(notes), notes
             assert Index(path).search("驻村工作队", k=3)
             assert not [f for f in os.listdir(path) if ".tmp-" in f]  # tidied by check
-            if op == "replace" and ids == after:
-                (a,) = [i for i in Index(path).issues() if i["issue_id"] == A_ID]
-                assert a["articles"] == 3
-        # the next writer completes the interrupted operation on a killed copy
-        r = run_qa("index", *map(str, OPS[op][0](files)), "--index-dir", path, "-q", timeout=300)
+            if now == before:
+                interrupted = path
+        # the next writer does the interrupted operation on a killed copy
+        r = run_qa("index", *map(str, OPS[op](files)), "--index-dir", interrupted, "-q", timeout=300)
         assert r.returncode == 0, r.stderr
-        assert issue_ids(path) == after
-        assert_sound(path)
+        assert state(interrupted)[1] == after[1]
+        assert_sound(interrupted)
     assert kills >= 30
-    assert states["before"] and states["after"], states
+    assert seen["before"] and seen["after"] and seen["tidied"], seen
