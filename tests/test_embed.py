@@ -53,3 +53,14 @@ def test_other_model_by_path():
 def test_unknown_model_is_one_clear_error():
     with pytest.raises(ModelError, match="cannot load embedding model 'no/such-model' offline"):
         Embedder("no/such-model").dim
+
+
+def test_worker_pool_gives_the_same_vectors(use, sample_path, monkeypatch):
+    """Large batches go to one worker process per core (through sentence-transformers' pool): same vectors."""
+    texts = [t for t in sample_path.read_text(encoding="utf-8").split("\n\n") if len(t.strip()) > 20][:40]
+    monkeypatch.setenv("QA_EMBED_WORKERS", "1")
+    single = use.encode_documents(texts)
+    monkeypatch.setenv("QA_EMBED_WORKERS", "2")
+    pooled = use.encode_documents(texts)
+    assert pooled.shape == (len(texts), 512)
+    assert np.allclose(single, pooled, atol=1e-5)
