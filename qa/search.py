@@ -14,7 +14,7 @@ MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 100
 # score = bm25 / max(bm25) + weight × cosine; weights chosen on the bench sets (see README, "Fusion").
 DENSE_WEIGHT_CJK = 0.3
-DENSE_WEIGHT_OTHER = 3.0
+DENSE_WEIGHT_OTHER = 4.0
 
 
 @dataclass
@@ -88,7 +88,9 @@ def _dense_search(derived: Derived, qvec: np.ndarray, n: int, allowed: np.ndarra
         return {}
     params = None
     if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        sel = faiss.IDSelectorBatch(allowed)
+        params = (faiss.SearchParametersIVF(sel=sel, nprobe=derived.dense.nprobe) if hasattr(derived.dense, "invlists")
+                  else faiss.SearchParameters(sel=sel))
     dist, ids = derived.dense.search(qvec.reshape(1, -1), min(n, derived.dense.ntotal), params=params)
     return {int(i): float(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
 

@@ -37,6 +37,8 @@ LOCK_NAME = "writer.lock"
 MARK_PREFIX = ".write.tmp-"  # + pid: a write is under way (left behind only by a writer that died)
 BUSY_TIMEOUT_S = 30
 BM25_K1, BM25_B = 1.5, 0.75
+IVF_MIN = 50_000  # flat search stays exact and fast enough below this (bench/speed.py)
+IVF_NPROBE = 32
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -274,9 +276,46 @@ def load_vectors(con: sqlite3.Connection, model_id: str, dim: int, ids: np.ndarr
     return ids_out, np.frombuffer(blob, dtype=np.float32).reshape(len(rows), dim)
 
 
+def ivf_min() -> int:
+    """Passages from which the dense file is an IVF index instead of flat (exact) search; $QA_IVF_MIN overrides."""
+    return int(os.environ.get("QA_IVF_MIN") or IVF_MIN)
+
+
+def new_dense_index(vecs: np.ndarray, dim: int):
+    """Flat inner product below ivf_min() passages; above, IVF with ~4·√n lists trained on these vectors."""
+    import faiss
+
+    n = len(vecs)
+    if n < ivf_min():
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    nlist = int(4 * np.sqrt(n))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(n, min(n, 50 * nlist), replace=False)
+    index.train(np.ascontiguousarray(vecs[np.sort(sample)]))
+    index.nprobe = IVF_NPROBE
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct(id) for the fusion's cosines
+    return index
+
+
+def is_ivf(index) -> bool:
+    return hasattr(index, "invlists")
+
+
+def _dense_fits(index, n: int) -> bool:
+    """Is this kind of dense index still the right one for n passages? (IVF lists are retrained as n grows 4x.)"""
+    if is_ivf(index):
+        return n >= ivf_min() and index.nlist >= 2 * np.sqrt(n)
+    return n < ivf_min()
+
+
 def _dense_ids(index) -> np.ndarray:
     import faiss
 
+    if is_ivf(index):
+        lists = index.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                 for i in range(index.nlist) if lists.list_size(i)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
     return faiss.vector_to_array(index.id_map).astype(np.int64)
 
 
@@ -299,7 +338,7 @@ def build_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, di
     n_passages = con.execute("SELECT count(*) FROM passages").fetchone()[0]
     if len(ids) != n_passages:
         raise IndexCorrupt(f"{path}/: {n_passages - len(ids)} passages have no vector for model {model_id}")
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    index = new_dense_index(vecs, dim)
     if len(ids):
         index.add_with_ids(vecs, ids)
     _write_dense(path, gen, index)
@@ -312,7 +351,8 @@ def update_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, d
 
     try:
         index = faiss.read_index(str(dense_path(path, prev_gen)))
-        usable = isinstance(index, faiss.IndexIDMap2) and index.d == dim and np.array_equal(np.sort(_dense_ids(index)), prev_ids)
+        usable = (isinstance(index, faiss.IndexIDMap2) or is_ivf(index)) and index.d == dim \
+            and _dense_fits(index, len(new_ids)) and np.array_equal(np.sort(_dense_ids(index)), prev_ids)
     except Exception:  # noqa: BLE001 - missing or damaged: the caller builds from stored vectors
         return False
     if not usable:
@@ -320,7 +360,9 @@ def update_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, d
     removed = np.setdiff1d(prev_ids, new_ids, assume_unique=True)
     added = np.setdiff1d(new_ids, prev_ids, assume_unique=True)
     if len(removed):
-        index.remove_ids(faiss.IDSelectorBatch(removed))
+        # an IVF direct map (hashtable) removes only through an IDSelectorArray; flat takes it too
+        removed = np.ascontiguousarray(removed, dtype=np.int64)  # must outlive the selector, which only points at it
+        index.remove_ids(faiss.IDSelectorArray(len(removed), faiss.swig_ptr(removed)))
     if len(added):
         ids, vecs = load_vectors(con, model_id, dim, added)
         if len(ids) != len(added):
@@ -594,8 +636,8 @@ def _check_dense(path: Path, gen: int, dim: int, ids: np.ndarray, con: sqlite3.C
         index = faiss.read_index(str(f))
     except Exception as e:  # noqa: BLE001
         return [f"{f.name} cannot be read ({type(e).__name__}; {f.stat().st_size} bytes: truncated or damaged)"]
-    if not isinstance(index, faiss.IndexIDMap2):
-        return [f"{f.name} is not an IndexIDMap2 (found {type(index).__name__})"]
+    if not (isinstance(index, faiss.IndexIDMap2) or is_ivf(index)):
+        return [f"{f.name} is neither an IndexIDMap2 nor an IVF index (found {type(index).__name__})"]
     if index.d != dim:
         return [f"{f.name} holds {index.d}-dimensional vectors, the index model {model_id} makes {dim} (built with another model)"]
     found = np.sort(_dense_ids(index))

@@ -101,3 +101,29 @@ def test_index_answers_without_source_files(tmp_path, sample_path):
     write(tmp_path / "ix", [parse_file(src)])
     src.unlink()
     assert Index.open(tmp_path / "ix").search("车底", k=1)[0].article_title == "长株潭城铁实现“公交化”运营"
+
+
+def test_ivf_dense_index_above_threshold(tmp_path, sample_path, monkeypatch):
+    """Above QA_IVF_MIN passages the dense file is IVF; search, issue filters, add/remove and check still work."""
+    import faiss
+
+    from qa import store
+
+    monkeypatch.setenv("QA_IVF_MIN", "60")
+    path = tmp_path / "ix"
+    write(path, [parse_file(sample_path)])
+    ix = Index.open(path)
+    assert store.is_ivf(ix._current().dense) and ix._current().dense.nlist == int(4 * 67 ** 0.5)
+    assert "市派驻村工作队45支" in ix.search("市派驻村工作队有多少支?", k=1)[0].text
+    assert ix.search("车底", k=2, issues=["sample-issue"])
+    copy = tmp_path / "copy.txt"
+    copy.write_text("## 新闻\n\n株洲今天召开了一次关于城际铁路票价的座谈会。\n", encoding="utf-8")
+    write(path, [parse_file(copy)])
+    assert store.is_ivf(ix._current().dense) and ix._current().dense.ntotal == 68
+    assert ix.search("城际铁路票价座谈会", k=1)[0].issue_id == "copy"
+    write(path, [], remove=["copy"])
+    assert ix._current().dense.ntotal == 67 and store.check(path)[0] == []
+    monkeypatch.setenv("QA_IVF_MIN", "1000")  # below the threshold again: back to exact flat search
+    write(path, [], remove=["sample-issue"])
+    write(path, [parse_file(sample_path)])
+    assert isinstance(Index.open(path)._current().dense, faiss.IndexIDMap2)
