@@ -12,7 +12,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench"
-FEATURES = ("sentence", "context", "margin", "unit", "rank", "english", "typed_prior")
+FEATURES = ("sentence", "sentence_margin", "context", "margin", "unit", "rank", "english", "typed_prior")
 
 
 def run(name: str, limit: int | None) -> dict:
@@ -25,11 +25,21 @@ def run(name: str, limit: int | None) -> dict:
     return evaluate(BENCH / name, passages_file=passages, answers=True, k=10, limit=limit)
 
 
-def fit(records: list[dict], l2: float = 1.0) -> dict:
-    """Logistic regression (Newton steps, L2) of 'the best candidate is an exact gold answer' on FEATURES."""
+def is_right(r: dict, label: str) -> bool:
+    """The best candidate is a gold answer (em), or one holds the other (contains: bench spans are cut differently)."""
+    from qa.evaluate import normalize_answer
+
+    if label == "em":
+        return r["candidate_em"]
+    c = normalize_answer(r["candidate"] or "")
+    return bool(c) and any(g and (g in c or c in g) for g in map(normalize_answer, r["answers"]))
+
+
+def fit(records: list[dict], label: str = "contains", l2: float = 1.0) -> dict:
+    """Logistic regression (Newton steps, L2) of 'the best candidate is right' on FEATURES."""
     rs = [r for r in records if r["answerable"] and r["candidate"] is not None]
     x = np.array([[1.0] + [float(r["features"].get(f, 0.0)) for f in FEATURES] for r in rs])
-    y = np.array([1.0 if r["candidate_em"] else 0.0 for r in rs])
+    y = np.array([1.0 if is_right(r, label) else 0.0 for r in rs])
     w = np.zeros(x.shape[1])
     for _ in range(50):
         p = 1 / (1 + np.exp(-x @ w))
@@ -39,10 +49,10 @@ def fit(records: list[dict], l2: float = 1.0) -> dict:
     return {"bias": round(float(w[0]), 3), **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
 
 
-def threshold_for(records: list[dict], weights: dict, precision: float) -> float:
+def threshold_for(records: list[dict], weights: dict, precision: float, label: str = "contains") -> float:
     """Lowest confidence at which the answers above it are right at least `precision` of the time."""
     scored = sorted(((1 / (1 + math.exp(-(weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0))
-                                                                   for f in FEATURES)))), r["candidate_em"])
+                                                                   for f in FEATURES)))), is_right(r, label))
                      for r in records if r["candidate"] is not None), reverse=True)
     best, right = 1.0, 0
     for n, (c, ok) in enumerate(scored, 1):
@@ -73,16 +83,15 @@ def main() -> int:
     ap.add_argument("sets", nargs="*", default=["sample", "cmrc2018", "drcd", "cmrc2018-en"])
     ap.add_argument("--limit", type=int)
     ap.add_argument("--save", help="folder for the per-question records (JSON)")
-    ap.add_argument("--fit", help="fit the confidence weights on this saved records file")
+    ap.add_argument("--fit", help="fit the confidence weights on these saved records files (comma-separated)")
     ap.add_argument("--precision", type=float, default=0.85)
+    ap.add_argument("--label", choices=("em", "contains"), default="contains", help="what counts as right when fitting")
     args = ap.parse_args()
     if args.fit:
-        records = json.loads(Path(args.fit).read_text(encoding="utf-8"))
-        half = len(records) // 2
-        weights = fit(records[:half])
-        print("weights (fitted on the first half):", weights)
-        print("threshold for precision", args.precision, "on the first half:", threshold_for(records[:half], weights, args.precision))
-        print("threshold on the second half (check):", threshold_for(records[half:], weights, args.precision))
+        records = [r for f in args.fit.split(",") for r in json.loads(Path(f).read_text(encoding="utf-8"))]
+        weights = fit(records, args.label)
+        print("weights:", weights)
+        print(f"threshold for precision {args.precision}:", threshold_for(records, weights, args.precision, args.label))
         return 0
     for name in args.sets:
         res = run(name, args.limit)
