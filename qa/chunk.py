@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from .parse import Issue
 from .text import split_sentences
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 MAX_CHARS = 500
+# Only the first characters of a passage are embedded: on cmrc2018 and cmrc2018-en, 200 embedded characters retrieve
+# as well as the whole passage (the lexical side reads all of it) at 2.5x the embedding speed (README, "Speed").
+EMBED_MAX_CHARS = 200
+
+
+def embed_text(title: str, section: str | None, text: str) -> str:
+    """What the model embeds for a passage: its article context, then the start of its text."""
+    context = " ".join(x for x in (title, section) if x)
+    return f"{context}\n{text[:EMBED_MAX_CHARS]}"
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,7 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        return f"{self.context}\n{self.text}"
+        return embed_text(self.title, self.section, self.text)
 
     @property
     def content_hash(self) -> str:

@@ -114,12 +114,12 @@ class Embedder:
         return np.ascontiguousarray(v, dtype=np.float32)
 
 
-MIN_TEXTS_PER_WORKER = 128
+MIN_TEXTS_PER_WORKER = 2000
 
 
 def embed_workers(n_texts: int) -> int:
     """Worker processes for embedding n_texts: $QA_EMBED_WORKERS, else one per core once there is enough work
-    (starting a worker costs a few seconds, so small batches stay in this process)."""
+    (starting a worker costs ~5 s, worth it only for big builds: bench/speed.py)."""
     configured = os.environ.get("QA_EMBED_WORKERS")
     if configured:
         return max(1, int(configured))

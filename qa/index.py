@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .chunk import CHUNKER_VERSION, MAX_CHARS, Chunk, chunk_issue
+from .chunk import CHUNKER_VERSION, MAX_CHARS, Chunk, chunk_issue, embed_text
 from .errors import IndexCorrupt, IndexMissing, IssueConflict, ModelMismatch
 from .parse import Issue, ParseError, parse_file
 from .search import MODES, Passage, fetch_passages, rank
@@ -114,8 +114,7 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
     from . import text
 
     contexts = [f"{c.context} {c.text}" for c in chunks]
-    many = getattr(text, "tokens_many", None)
-    toks = many(contexts) if many else [text.tokens(t) for t in contexts]
+    toks = text.tokens_many(contexts)
     return [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, store_hash(c.text),
              c.content_hash, " ".join(t for t in ts if " " not in t)) for c, ts in zip(chunks, toks)]
 
@@ -323,7 +322,7 @@ def _embed_texts(con, hashes: list[str] | None = None) -> dict[str, str]:
     out = {}
     for query, args in parts:
         for h, text, title, section in con.execute(query, args):
-            out[h] = f"{' '.join(x for x in (title, section) if x)}\n{text}"
+            out[h] = embed_text(title, section, text)
     return out
 
 

@@ -68,3 +68,20 @@ def split_sentences(text: str) -> list[str]:
     """Split at sentence ends (。！？；… with a closing quote kept on its sentence); never inside a sentence."""
     parts = [p for p in SENTENCE_END.split(text) if p]
     return parts or [text]
+
+
+PARALLEL_MIN_TEXTS = 400
+
+
+def tokens_many(texts: list[str]) -> list[list[str]]:
+    """tokens() of many texts; big batches are split over one forked process per core (jieba is pure Python)."""
+    import os
+
+    workers = min(os.cpu_count() or 1, len(texts) // (PARALLEL_MIN_TEXTS // 2))
+    if workers < 2:
+        return [tokens(t) for t in texts]
+    import multiprocessing
+
+    _jieba(), _t2s()  # load once here; forked workers inherit the dictionaries
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(tokens, texts, chunksize=64)
