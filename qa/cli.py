@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("bench_dir")
     e.add_argument("-k", type=int, default=10)
     e.add_argument("--mode", choices=("hybrid", "dense", "lexical", "all"), default="hybrid")
-    e.add_argument("--passages", help="passages.jsonl of another set (e.g. for cmrc2018-en)")
+    e.add_argument("--passages", help="passages.jsonl of another set (default: the set's own, or the one its SOURCE.md names)")
     e.add_argument("--issues", nargs="+", metavar="FILE",
                    help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)")
     e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")

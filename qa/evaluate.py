@@ -20,6 +20,17 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def default_passages(bench_dir: Path) -> Path:
+    """The set's passages.jsonl, or the one its SOURCE.md names as the collection (cmrc2018-en: ../cmrc2018/...)."""
+    own = bench_dir / "passages.jsonl"
+    source = bench_dir / "SOURCE.md"
+    if not own.is_file() and source.is_file():
+        m = re.search(r"\.\./([\w.-]+)/passages\.jsonl", source.read_text(encoding="utf-8"))
+        if m and (bench_dir.parent / m.group(1) / "passages.jsonl").is_file():
+            return bench_dir.parent / m.group(1) / "passages.jsonl"
+    return own
+
+
 def bench_issue(passages: list[dict], issue_id: str = "bench") -> Issue:
     """Each bench passage becomes one article (title + one paragraph) of a synthetic issue."""
     articles = [
@@ -57,7 +68,7 @@ def evaluate(
         questions = read_jsonl(bench_dir)[:limit]
         source, n_passages, passages = [parse_file(f) for f in issues], None, None
     else:
-        passages_path = Path(passages_file) if passages_file else bench_dir / "passages.jsonl"
+        passages_path = Path(passages_file) if passages_file else default_passages(bench_dir)
         if not passages_path.is_file():
             raise FileNotFoundError(f"{passages_path}: no passages file (use --passages FILE for a set that reuses another's)")
         passages = read_jsonl(passages_path)

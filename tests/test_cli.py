@@ -96,3 +96,13 @@ def test_eval_on_bench_subset(capsys, bench_dir):
     assert res["modes"]["hybrid"]["R@1"] >= 0.95
     assert res["modes"]["lexical"]["R@5"] >= 0.95
     assert res["modes"]["dense"]["R@10"] >= 0.8
+
+
+@pytest.mark.slow
+def test_eval_english_set_finds_its_collection(capsys, bench_dir):
+    """cmrc2018-en has no passages.jsonl: its SOURCE.md names ../cmrc2018/passages.jsonl as the collection."""
+    code, out, err = run(capsys, "eval", str(bench_dir / "cmrc2018-en"), "--limit", "60", "--json", "-q")
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["passages"] == 1104 and res["questions"] == 60
+    assert res["modes"]["hybrid"]["R@5"] >= 0.7
