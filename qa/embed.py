@@ -120,12 +120,7 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector. The default model skips loading sentence-transformers (same vectors, ~6 s less cold start)."""
-        if self.is_default:
-            return _encode_short([text])[0]
-        st = self.st
-        encode = getattr(st, "encode_query", st.encode)
-        v = encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
-        return np.ascontiguousarray(v, dtype=np.float32)
+        return self.encode_sentences([text])[0]
 
 
 MIN_TEXTS_PER_WORKER = 2000

@@ -115,7 +115,7 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
 
     contexts = [f"{c.context} {c.text}" for c in chunks]
     toks = text.tokens_many(contexts)
-    return [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, store_hash(c.text),
+    return [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, c.text_hash,
              c.content_hash, " ".join(t for t in ts if " " not in t)) for c, ts in zip(chunks, toks)]
 
 
@@ -145,12 +145,6 @@ def _delete_issue(con, issue_id: str) -> set[str]:
     hashes = {r[0] for r in con.execute("SELECT content_hash FROM passages WHERE issue_id=?", (issue_id,))}
     con.execute("DELETE FROM issues WHERE issue_id=?", (issue_id,))
     return hashes
-
-
-def store_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _distinct(issues: list[Issue]) -> list[Issue]:
@@ -339,6 +333,7 @@ class Index:
         self._con = store.open_readonly(self.path)
         self._lock = threading.RLock()
         self._derived = None
+        self._translation: tuple = (None, [])  # ((generation, question), its translated terms)
         self.meta = store.get_meta(self._con)
         if "model_id" not in self.meta:
             raise IndexCorrupt(f"{self.path}/ has no model recorded; rebuild it: qa index build FILE...")
@@ -436,7 +431,10 @@ class Index:
         from .translate import translate
 
         derived = self._current()
-        return translate(question, lambda token: document_frequency(derived, token))
+        key = (derived.gen, question)
+        if self._translation[0] != key:  # search and answer of one ask share it
+            self._translation = (key, translate(question, lambda token: document_frequency(derived, token)))
+        return self._translation[1]
 
     def explain(self, question: str) -> dict:
         """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight."""
@@ -454,12 +452,9 @@ class Index:
 
     def df(self, term: str) -> int:
         """How many passages hold the lexical token (in the files loaded by the last search)."""
-        derived = self._derived or self._current()
-        i = derived.vocab.get(term)
-        if i is None or derived.bm25 is None:
-            return 0
-        indptr = derived.bm25.scores["indptr"]  # bm25s keeps one CSC column of scores per token
-        return int(indptr[i + 1] - indptr[i])
+        from .search import document_frequency
+
+        return document_frequency(self._derived or self._current(), term)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a lexical token in this index (unseen tokens get the largest)."""
@@ -473,9 +468,12 @@ class Index:
         """The qa.Answer to the question from passages already retrieved (best first)."""
         from .answer import extract
 
-        embedder = self.embedder
-        encode = embedder.encode_sentences
-        return extract(question, hits, idf=self.idf, df=self.df, encode=encode)
+        from .text import has_cjk
+
+        # an English question's translation is the one its search made (cached); otherwise extract decides
+        translated = None if has_cjk(question) else self.translate(question)
+        return extract(question, hits, idf=self.idf, df=self.df, encode=self.embedder.encode_sentences,
+                       translated=translated)
 
     def close(self) -> None:
         self._con.close()

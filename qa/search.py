@@ -109,19 +109,17 @@ def rank(
     k: int,
     mode: str = "hybrid",
     allowed: np.ndarray | None = None,
-    extra_tokens: list[str] | None = None,
     dense_weight: float | None = None,
     terms: list[list[tuple[str, float]]] | None = None,
 ) -> list[tuple[int, float, dict]]:
     """(passage id, fused score, score parts) best first, over at most CANDIDATES per side.
 
-    terms: weighted alternatives for the lexical side (e.g. the Chinese translations of each English word)."""
-    if mode not in MODES:
-        raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+    terms: weighted alternatives for the lexical side (e.g. the Chinese translations of each English word).
+    mode is one of MODES (Index.search checks it before encoding the question)."""
     n = max(CANDIDATES, 4 * k)
     lex: dict[int, float] = {}
     if mode in ("hybrid", "lexical"):
-        scores = _lexical_scores(derived, tokens(question) + list(extra_tokens or []))
+        scores = _lexical_scores(derived, tokens(question))
         if terms:
             scores = scores + _term_scores(derived, terms)
         if allowed is not None:

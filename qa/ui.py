@@ -10,13 +10,13 @@ from pathlib import Path
 from .errors import IndexMissing, QAError
 from .index import MAX_QUESTION_CHARS, Index, write
 from .parse import ParseError, parse_bytes
+from .search import MODES
 
 # Offline product: no analytics calls (must be set before gradio is imported).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 log = logging.getLogger(__name__)
 
-MODES = ("hybrid", "dense", "lexical")
 EXAMPLES = [  # questions about the bundled sample issue
     "市派驻村工作队有多少支?",
     "今年计划改造多少个老旧小区?",
@@ -370,11 +370,10 @@ def theme():
 
 def single_threaded_kernels() -> None:
     """One BLAS/OpenMP thread per computation: readers are already served in parallel, and per-request thread pools
-    only oversubscribe the cores (measured on 2 cores, 4 concurrent askers: 27 -> 72 answers/s)."""
-    import faiss
+    only oversubscribe the cores (measured on 2 cores, 4 concurrent askers: 27 -> 72 answers/s). FAISS is set to one
+    thread by Index itself."""
     from threadpoolctl import threadpool_limits
 
-    faiss.omp_set_num_threads(1)
     threadpool_limits(1)
 
 
