@@ -12,9 +12,7 @@ and ~150 ms of polling delay per answer, which on a shared 2-core machine compet
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,6 +20,9 @@ import time
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from chat_server import client, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -34,25 +35,6 @@ QUESTIONS = [
     "How many village work teams did Zhuzhou send out?",
     "When was the urban renewal company inaugurated?",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def connect(url: str, timeout: float = 120):
-    from gradio_client import Client
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-        except Exception:  # noqa: BLE001 - not up yet
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 class HttpReader:
@@ -107,19 +89,14 @@ def main() -> int:
 
         write(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))], fresh=True)
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--host",
-                             "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url = serve(index_dir, output=False)
     try:
-        first = connect(url)
+        first = client(url)
         ask(first, QUESTIONS[0])
         startup = time.monotonic() - t0
 
-        clients = [connect(url) if args.client == "gradio_client" else HttpReader(url) for _ in range(args.readers)]
+        clients = [client(url) if args.client == "gradio_client" else HttpReader(url) for _ in range(args.readers)]
         server = psutil.Process(proc.pid)
         cpu0, own0 = server.cpu_times(), psutil.Process().cpu_times()
         latencies: list[float] = []

@@ -2,57 +2,18 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from chat_server import client, free_port, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "issues" / "sample-issue.txt"
 NEW_ISSUE_NAME = "株洲日报-2021-05-09.txt"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def client(url: str, timeout: float = 120):
-    """A gradio_client.Client once the server at url answers (no analytics, nothing downloaded)."""
-    from gradio_client import Client
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-        except Exception:  # noqa: BLE001 - not up yet
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def serve(index_dir: Path, *extra: str):
-    """Start `python app.py` on a free port: (process, url)."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port),
-                             *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return proc, f"http://127.0.0.1:{port}/"
-
-
-def stop(proc) -> str:
-    proc.terminate()
-    try:
-        out, _ = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-    return out
 
 
 def new_issue_file(folder: Path) -> Path:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from test_app import client, new_issue_file, serve, stop
+from chat_server import client, serve, stop
+from test_app import new_issue_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
