@@ -173,9 +173,14 @@ def cmd_feedback_export(args) -> int:
 def cmd_eval(args) -> int:
     from .evaluate import evaluate
 
+    from .errors import QAError
+
+    if args.index_dir and Path(args.index_dir, "qa.db").exists():
+        raise QAError(f"{args.index_dir}/ already holds an index; eval builds its own: give a new directory")
     modes = ("hybrid", "dense", "lexical") if args.mode == "all" else (args.mode,)
     res = evaluate(args.bench_dir, passages_file=args.passages, issues=args.issues, k=args.k, modes=modes,
-                   model=args.model, limit=args.limit, progress=not args.quiet, answers=args.answers)
+                   model=args.model, limit=args.limit, progress=not args.quiet, answers=args.answers,
+                   index_dir=args.index_dir)
     res.pop("answer_records", None)
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
@@ -206,8 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="Question answering over newspaper issues.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp, model=True):
-        sp.add_argument("--index-dir", help="index directory (default: ./index or $QA_INDEX)")
+    def common(sp, model=True, index_help="index directory (default: ./index or $QA_INDEX)"):
+        sp.add_argument("--index-dir", help=index_help)
         if model:
             sp.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)")
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -263,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")
     e.add_argument("--limit", type=int, help="only the first N questions")
     e.add_argument("--json", action="store_true")
-    common(e)
+    common(e, index_help="keep the index eval builds in this new directory (default: a temporary one)")
     e.set_defaults(func=cmd_eval)
 
     fb = sub.add_parser("feedback", help="readers' thumbs up/down from the web chat").add_subparsers(

@@ -3,10 +3,13 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from qa.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(capsys, *argv):
@@ -106,3 +109,18 @@ def test_eval_english_set_finds_its_collection(capsys, bench_dir):
     res = json.loads(out)
     assert res["passages"] == 1104 and res["questions"] == 60
     assert res["modes"]["hybrid"]["R@5"] >= 0.7
+
+
+def test_eval_keeps_its_index_only_in_a_new_directory(capsys, sample_index, tmp_path):
+    questions = ROOT / "data" / "questions" / "sample-qa.jsonl"
+    issue = str(ROOT / "data" / "issues" / "sample-issue.txt")
+    code, out, err = run(capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q",
+                         "--index-dir", str(tmp_path / "kept"))
+    assert code == 0, err
+    assert (tmp_path / "kept" / "qa.db").is_file()
+    before = (sample_index / "qa.db").stat().st_mtime_ns
+    code, out, err = run(capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q",
+                         "--index-dir", str(sample_index))  # an index someone uses is never replaced by a bench
+    assert code == 1 and err.startswith("qa: error: ") and "already holds an index" in err
+    assert (sample_index / "qa.db").stat().st_mtime_ns == before
+
