@@ -12,7 +12,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench"
-FEATURES = ("sentence", "sentence_margin", "context", "margin", "unit", "rank", "english", "typed_prior")
+FEATURES = ("sentence", "sentence_margin", "context", "margin", "unit", "rank", "english", "typed_prior", "align")
 
 
 def run(name: str, limit: int | None) -> dict:
@@ -91,7 +91,10 @@ def main() -> int:
         records = [r for f in args.fit.split(",") for r in json.loads(Path(f).read_text(encoding="utf-8"))]
         weights = fit(records, args.label)
         print("weights:", weights)
-        print(f"threshold for precision {args.precision}:", threshold_for(records, weights, args.precision, args.label))
+        for english in (False, True):  # each language's threshold on its own questions (answer.THRESHOLDS)
+            own = [r for r in records if bool(r["features"].get("english")) == english]
+            print(f"threshold for precision {args.precision}, {'English' if english else 'Chinese'} questions"
+                  f" ({len(own)}):", threshold_for(own, weights, args.precision, args.label))
         return 0
     for name in args.sets:
         res = run(name, args.limit)

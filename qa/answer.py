@@ -15,10 +15,11 @@ TYPES = ("quantity", "percent", "date", "time", "person", "place", "org", "docum
 
 # Confidence = sigmoid(bias + w·features): logistic regression fitted by `python bench/answers.py --fit` on the
 # cmrc2018 + cmrc2018-en records (label: the best candidate holds or is held by a gold answer, since bench spans are cut
-# differently); THRESHOLD = the lowest confidence whose answers above it were right 85% of the time there.
-WEIGHTS = {"bias": -0.869, "sentence": -0.619, "sentence_margin": 1.316, "context": 1.435, "margin": 0.803,
-           "unit": 1.05, "rank": -1.566, "english": -0.463, "typed_prior": 1.052}
-THRESHOLD = 0.662
+# differently); THRESHOLDS: for Chinese and for English questions, the lowest confidence whose answers above it were
+# right 85% of the time on that language's set.
+WEIGHTS = {"bias": -0.987, "sentence": -0.709, "sentence_margin": 1.314, "context": 1.046, "margin": 0.85,
+           "unit": 0.851, "rank": -1.421, "english": -0.375, "typed_prior": 0.956, "align": 1.072}
+THRESHOLDS = {False: 0.64, True: 0.657}
 # Below this share of the question's (weighted) words in the sentence, or for English this cosine, no short answer:
 # the 2nd percentile among right answers on cmrc2018 / cmrc2018-en (bench sets have no unanswerable questions).
 MIN_SUPPORT = {False: 0.15, True: 0.24}
@@ -29,6 +30,7 @@ TITLE_DISCOUNT = 0.8
 SHARP_WEIGHT = 1.0  # sentence ranking: share of the question's weight on words rare among the candidate sentences
 CONTEXT_WEIGHT = 0.6  # ... on the question words found anywhere in the passage and its title
 PASSAGE_WEIGHT = 0.4  # ... on the passage's retrieval score
+ALIGN_WEIGHT = 1.0  # candidate ranking: on the question's words around its interrogative, around the candidate
 TYPED_SENTENCE_BONUS = 0.35  # a sentence holding a span of the asked type (a date for "when") is preferred
 
 # ----- question typing -----
@@ -188,6 +190,7 @@ class _Span:
     score: float = 0.0
     context: float = 0.0
     unit_match: int = 0
+    align: float = 0.0
 
 
 def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
@@ -216,16 +219,11 @@ def _question_terms(question: str, idf: Callable[[str], float], df: Callable[[st
                     translated: list | None = None) -> Terms:
     """Content words and bigrams of the question (interrogatives removed), weighted by inverse document frequency.
 
-    For a question without Chinese, the Chinese candidates of its words: `translated` (the qa.translate terms the
-    search already made), else qa.translate.translate(question, df)."""
+    For a question without Chinese, the Chinese candidates of its words: `translated` (qa.translate terms)."""
     q = _INTERROGATIVE.sub(" ", to_simplified(question).lower())
     terms: Terms = []
     if not has_cjk(q):
-        if translated is None:
-            from .translate import translate
-
-            translated = translate(question, df)
-        for term in translated:
+        for term in translated or []:
             alts = [(zh, w) for zh, w in term.candidates if zh not in _GENERIC_ZH]
             if alts:
                 terms.append((alts, max(w * idf(zh) for zh, w in alts)))
@@ -351,8 +349,56 @@ def _candidates(qtype: str, sentence: str) -> list[tuple[str, int, str | None]]:
     return out
 
 
+ALIGN_CHARS = 5  # question characters each side of its interrogative
+ALIGN_WINDOW = 8  # sentence characters each side of a candidate
+_CLASS_NOUN = re.compile(rf"^(?:{_UNIT_RE})?(?:单位|部门|机构|公司|企业|组织|人|时候|时间|地方|城市|日子)?")
+_PARTICLES = frozenset("的了")
+
+
+def _context_units(text: str) -> set[str]:
+    """Character bigrams (without a particle) and Latin words or numbers of a short context."""
+    return ({b for b in bigrams(text) if not set(b) & _PARTICLES}
+            | set(re.findall(r"[a-z0-9]+", text.lower())))
+
+
+def _slots(question_norm: str) -> tuple[set[str], set[str]] | None:
+    """What the question says just before and just after its interrogative (谁|主持召开 → 主持, 持召, 召开; its
+    measure word or class noun skipped: 几个工作日|), or None for a question without a Chinese interrogative."""
+    m = _INTERROGATIVE.search(question_norm)
+    if not m or not has_cjk(question_norm):
+        return None
+
+    def squeeze(text: str) -> str:
+        return re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", text.lower())
+
+    left, right = squeeze(question_norm[:m.start()]), question_norm[m.end():]
+    right = squeeze(right[_CLASS_NOUN.match(right).end():])
+    # ALIGN_CHARS characters each side, widened to whole Latin words (GDP, not DP)
+    i = max(len(left) - ALIGN_CHARS, 0)
+    while 0 < i and left[i - 1 : i + 1].isascii() and left[i - 1 : i + 1].isalnum():
+        i -= 1
+    j = min(ALIGN_CHARS, len(right))
+    while j < len(right) and right[j - 1 : j + 1].isascii() and right[j - 1 : j + 1].isalnum():
+        j += 1
+    return _context_units(left[i:]), _context_units(right[:j])
+
+
+def _alignment(slots: tuple[set[str], set[str]] | None, sentence_norm: str, start: int, end: int,
+               idf: Callable[[str], float]) -> float:
+    """The (idf-weighted) share of what the question says around its interrogative that the sentence says on the
+    same side of the candidate, nearby: the candidate fills the question's gap (由城发集团成立 for 由哪家单位成立)."""
+    if not slots or not (slots[0] or slots[1]):
+        return 0.0
+    left = _context_units(sentence_norm[max(start - ALIGN_WINDOW, 0):start])
+    right = _context_units(sentence_norm[end:end + ALIGN_WINDOW])
+    total = sum(idf(u) for side in slots for u in side)
+    got = sum(idf(u) for u in slots[0] & left) + sum(idf(u) for u in slots[1] & right)
+    return got / total if total > 0 else 0.0
+
+
 def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None,
-                 sentence: str, spans: list[tuple[str, int, str | None]]) -> list[_Span]:
+                 sentence: str, spans: list[tuple[str, int, str | None]],
+                 idf: Callable[[str], float] = lambda t: 1.0) -> list[_Span]:
     """Score each candidate by the question words in its clause and next to it, and by its measure word."""
     s = to_simplified(sentence)
     total = sum(w for _, w in terms) or 1.0
@@ -361,10 +407,16 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
     grain = None
     if qtype == "date":
         grain = next((g for p, g in _DATE_GRAIN if re.search(p, question_norm, re.I)), None)
+    slots = _slots(question_norm)
     out = []
     for text, start, unit in spans:
         norm = to_simplified(text)
         span = _Span(text, start, unit)
+        if slots is not None:
+            span.align = _alignment(slots, s, start, start + len(text), idf)
+        else:  # no Chinese interrogative (an English question): its words on either side of the candidate, nearby
+            window = s[max(start - ALIGN_WINDOW, 0):start] + " " + s[start + len(text):start + len(text) + ALIGN_WINDOW]
+            span.align = _coverage(terms, window)
         if norm in question_norm or re.sub(r"[《》]", "", norm) in question_norm:
             span.score = -1.0  # the answer is never what the question already says
             out.append(span)
@@ -383,7 +435,7 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
                 d = min((start - (i + len(t))) if i >= 0 else 99, (j - start - len(text)) * 1.5 if j >= 0 else 99)
                 best = max(best, a * math.exp(-max(d, 0) / 6))
             near += w * best
-        span.score = span.context + 0.5 * near / total
+        span.score = span.context + 0.5 * near / total + ALIGN_WEIGHT * span.align
         if linker and s[max(start - 2, 0):start].endswith(linker):
             span.score += 0.2
         if qtype in ("quantity", "percent") and qunit:
@@ -424,6 +476,23 @@ def _prefer_total(sentence: str, spans: list[_Span], terms: Terms) -> None:
             sp.score -= PART_PENALTY
 
 
+_NAME_TAGS = ("ns", "nr", "nt", "nrt")
+
+
+def unmentioned_names(question: str, passage: Passage, translated: list | None = None) -> list[str]:
+    """Places, people and bodies the question names that the passage (with its title and paper) never mentions:
+    长沙 in "长沙市长是谁?" over a passage about 株洲's mayor. English: names spelt in pinyin (Changsha)."""
+    text = to_simplified(f"{passage.paper or ''} {passage.article_title} {passage.section or ''} {passage.text}")
+    if has_cjk(question):
+        names = [w for w, f in _pos(to_simplified(question)) if f in _NAME_TAGS and len(w) > 1]
+        # 株洲市 is also written 株洲 (and 全市, 我市 in its own paper, whose name carries it)
+        return [w for w in names if w not in text and not (len(w) > 2 and w[-1] in "省市县区" and w[:-1] in text)]
+    from .translate import spelt_in_pinyin
+
+    return [t.english for t in translated or [] if " " not in t.english and spelt_in_pinyin(t.english)
+            and not any(zh in text for zh, _ in t.candidates)]
+
+
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
@@ -452,12 +521,16 @@ def extract(
     """
     import numpy as np
 
-    threshold = THRESHOLD if threshold is None else threshold
     idf = idf or (lambda t: 1.0)
     qtype = question_type(question)
     qunit = question_unit(question)
     english = not has_cjk(question)
     qnorm = to_simplified(question)
+    threshold = THRESHOLDS[english] if threshold is None else threshold
+    if english and translated is None:
+        from .translate import translate
+
+        translated = translate(question, df)
     terms = _question_terms(question, idf, df, translated)
     sents = _sentences(passages, max_passages)
     if not sents:
@@ -501,7 +574,7 @@ def extract(
                           if not any(b == t for alts, _ in terms for t, _ in alts)]
     if qtype != "other":
         for i, s in enumerate(sents):
-            spans = _span_scores(qnorm, span_terms, qtype, qunit, s.text, _candidates(qtype, s.text))
+            spans = _span_scores(qnorm, span_terms, qtype, qunit, s.text, _candidates(qtype, s.text), idf)
             spans_of[i] = sorted(spans, key=lambda x: -x.score)
             if spans_of[i] and spans_of[i][0].score > -1:
                 s.score += TYPED_SENTENCE_BONUS + 0.1 * max(spans_of[i][0].score, 0)
@@ -532,14 +605,14 @@ def extract(
         "rank": best.passage_rank,
         "english": 1.0 if english else 0.0,
         "typed_prior": 0.0,
-        "context": 0.0, "margin": 0.0, "unit": 0.0, "candidates": len(spans),
+        "context": 0.0, "margin": 0.0, "unit": 0.0, "align": 0.0, "candidates": len(spans),
     }
     text = span = None
     conf = 0.0
     if spans:
         span = spans[0]
         features.update(
-            context=span.context, unit=float(span.unit_match),
+            context=span.context, unit=float(span.unit_match), align=span.align,
             margin=min(span.score - spans[1].score, 1.0) if len(spans) > 1 else 1.0,
             typed_prior=1.0 if qtype in ("quantity", "percent", "date", "time", "document") else 0.0)
         conf = confidence(features)
@@ -548,6 +621,8 @@ def extract(
         # English: the translated words may carry the support that the cross-lingual cosine misses
         if features["sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
             conf = min(conf, 0.5 * threshold)  # the sentence does not speak of what was asked (株洲的人口)
+        if unmentioned_names(question, best.passage, translated):
+            conf = min(conf, 0.5 * threshold)  # the mayor of 株洲 is not the mayor of 长沙
         if conf >= threshold:
             text = span.text
     else:

@@ -239,6 +239,11 @@ def _syllables(word: str, rd: ReverseDictionary, most: int = 2) -> list[str] | N
     return None
 
 
+def spelt_in_pinyin(word: str) -> bool:
+    """A capitalised word of two or more pinyin syllables: a Chinese name (Changsha, Zhuzhou; not Block or Crown)."""
+    return word[:1].isupper() and word[1:].islower() and len(_syllables(word, load(), most=4) or []) >= 2
+
+
 def _spelt(first: str, syllables: list[str], rd: ReverseDictionary, df: Callable[[str], int]) -> list[tuple[str, float]]:
     """Strings of the collection spelt by the syllables: each adjacent character pair occurs in the collection."""
     names = list(first)

@@ -72,6 +72,8 @@ def test_question_unit():
     ("新购的5组动车组车底属于哪家公司?", "湖南城际铁路有限公司"),
     ("会议审议并原则通过了什么办法?", "《株洲市国有投资建设项目审计监督办法》"),
     ("醴陵从事电商业务的网商有多少家?", "7820家"),
+    ("株洲市委书记是谁?", "曹慧泉"),  # 市委书记曹慧泉, not 市委副书记、市长阳卫国 in the same sentence
+    ("谁主持召开了市政府党组理论学习中心组(扩大)学习暨市政府常务会议?", "阳卫国"),  # fills the gap: 阳卫国主持召开
 ])
 def test_chinese_short_answers(index, question, expected):
     a = index.ask(question)
@@ -88,6 +90,7 @@ def test_chinese_short_answers(index, question, expected):
     ("How many old residential communities does Zhuzhou plan to renovate this year?", "169个"),
     ("By how much did Zhuzhou's fixed-asset investment grow last year?", "9.7%"),
     ("When will the business environment assessment be completed?", "6月中旬"),
+    ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
     ("Which measures on auditing state-funded construction projects were approved?",
      "《株洲市国有投资建设项目审计监督办法》"),
 ])
@@ -101,11 +104,47 @@ def test_english_short_answers(index, question, expected):
     "长株潭城际铁路的票价是多少元?",  # the sentence found gives 对, not 元
     "曹慧泉是哪一年出生的?",  # the only date near him is a day, not a year
     "What is the population of Zhuzhou?",
+    "长沙市长是谁?",  # the sample's mayor is 株洲's
+    "Who is the mayor of Changsha?",
 ])
 def test_unanswerable_gives_no_short_answer(index, question):
     a = index.ask(question)
     assert a.text is None, (a.text, a.confidence)
     assert a.sentence and a.passages  # the best sentence and the passages are still returned
+
+
+def test_slots_are_what_the_question_says_around_its_interrogative():
+    from qa.answer import _slots
+
+    assert _slots("谁主持召开了市政府常务会议?") == (set(), {"主持", "持召", "召开"})
+    # the measure word or class noun after the interrogative belongs to the answer (5个工作日), not to its context
+    assert _slots("企业债券审核时间缩短到几个工作日?") == ({"时间", "间缩", "缩短", "短到"}, set())
+    assert _slots("株洲城市更新投资建设运营有限公司由哪家单位成立?")[1] == {"成立"}
+    assert _slots("株洲市的GDP增长了多少?")[0] == {"gdp", "增长"}  # a Latin word whole; no bigram with 的 or 了
+    assert _slots("How many teams?") is None
+
+
+def test_alignment_prefers_the_candidate_that_fills_the_gap():
+    from qa.answer import _alignment, _slots
+
+    sentence = "审核时间由15个工作日缩短到5个工作日;"
+    slots = _slots("企业债券审核时间缩短到几个工作日?")
+    first, second = sentence.index("15个"), sentence.index("5个工作日;")
+    assert _alignment(slots, sentence, second, second + 5, lambda t: 1.0) == 0.5  # 缩短 短到 before it
+    assert _alignment(slots, sentence, first, first + 6, lambda t: 1.0) == 0.25  # only 时间
+
+
+def test_names_the_passage_never_mentions(index):
+    from qa.answer import unmentioned_names
+    from qa.translate import spelt_in_pinyin
+
+    hit = index.search("株洲市长阳卫国主持召开市政府常务会议", k=1)[0]
+    assert unmentioned_names("长沙市长是谁?", hit) == ["长沙"]
+    assert unmentioned_names("株洲市长是谁?", hit) == []  # 株洲市 is 株洲, and the paper is 株洲日报
+    q = "Who is the mayor of Changsha?"
+    assert unmentioned_names(q, hit, index.translate(q)) == ["Changsha"]
+    assert spelt_in_pinyin("Changsha") and spelt_in_pinyin("Zhuzhou")
+    assert not spelt_in_pinyin("Crown") and not spelt_in_pinyin("Block") and not spelt_in_pinyin("changsha")
 
 
 def test_fallback_returns_sentence_without_short_answer(index):
@@ -142,7 +181,7 @@ def test_eval_answers_on_sample_set():
                    issues=[ROOT / "data" / "issues" / "sample-issue.txt"], answers=True)
     a = res["answers"]["all"]
     assert a["sentence_acc"] > a["baseline_sentence_acc"]
-    assert a["acc_answered"] >= 0.85 and a["coverage"] >= 0.6
+    assert a["acc_answered"] >= 0.85 and a["coverage"] >= 0.8  # the targets of the answers issue
     assert set(res["answers"]["by_type"]) >= {"quantity", "percent", "date", "time", "person", "place", "org", "document"}
 
 
