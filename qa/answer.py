@@ -336,7 +336,9 @@ def _candidates(qtype: str, sentence: str) -> list[tuple[str, int, str | None]]:
                           {"ns", "nz", "n", "j", "ng", "g"})
         found = [(sentence[a:a + len(t)], a, None) for t, a in runs]
     elif qtype == "org":
-        runs = _noun_runs(s, lambda w, f: f == "nt" or (bool(_ORG_SUFFIX.search(w)) and f[:1] in "nvj"), _NOUNISH)
+        # a verb ending like a body (举办, 开办, 签署) is no organisation; a bare suffix after a name (…会) is
+        runs = _noun_runs(s, lambda w, f: f == "nt" or (bool(_ORG_SUFFIX.search(w))
+                                                       and (f[:1] in "nj" or f[:1] == "v" and len(w) == 1)), _NOUNISH)
         found = [(sentence[a:a + len(t)], a, None) for t, a in runs if not _DEICTIC.match(t)]
     # drop spans that are only the start of a longer one at the same place
     found.sort(key=lambda c: (c[1], -len(c[0])))

@@ -147,6 +147,14 @@ def test_names_the_passage_never_mentions(index):
     assert not spelt_in_pinyin("Crown") and not spelt_in_pinyin("Block") and not spelt_in_pinyin("changsha")
 
 
+def test_a_verb_is_no_organisation():
+    from qa.answer import _candidates
+
+    assert _candidates("org", "“开办企业如何优化?如何开展监管?") == []  # 开办 ends like 活动办 but is a verb
+    assert [c[0] for c in _candidates("org", "经市国资委批准,由城发集团成立株洲城市更新投资建设运营有限公司")][-2:] == [
+        "城发集团", "株洲城市更新投资建设运营有限公司"]
+
+
 def test_fallback_returns_sentence_without_short_answer(index):
     a = index.ask("驻村工作队人员选派按照什么原则进行?")
     assert a.qtype == "other" and a.text is None
