@@ -10,9 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer import WEIGHTS
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench"
-FEATURES = ("sentence", "sentence_margin", "context", "margin", "unit", "rank", "english", "typed_prior", "align")
+# the confidence features are those qa.answer.WEIGHTS holds (a new one goes there first, with weight 0)
+FEATURES = tuple(f for f in WEIGHTS if f != "bias")
 
 
 def run(name: str, limit: int | None) -> dict:

@@ -363,7 +363,8 @@ def _context_units(text: str) -> set[str]:
             | set(re.findall(r"[a-z0-9]+", text.lower())))
 
 
-def _slots(question_norm: str) -> tuple[set[str], set[str]] | None:
+@lru_cache(maxsize=256)  # one question, many candidate sentences
+def _slots(question_norm: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """What the question says just before and just after its interrogative (谁|主持召开 → 主持, 持召, 召开; its
     measure word or class noun skipped: 几个工作日|), or None for a question without a Chinese interrogative."""
     m = _INTERROGATIVE.search(question_norm)
@@ -382,10 +383,10 @@ def _slots(question_norm: str) -> tuple[set[str], set[str]] | None:
     j = min(ALIGN_CHARS, len(right))
     while j < len(right) and right[j - 1 : j + 1].isascii() and right[j - 1 : j + 1].isalnum():
         j += 1
-    return _context_units(left[i:]), _context_units(right[:j])
+    return frozenset(_context_units(left[i:])), frozenset(_context_units(right[:j]))
 
 
-def _alignment(slots: tuple[set[str], set[str]] | None, sentence_norm: str, start: int, end: int,
+def _alignment(slots: tuple[frozenset[str], frozenset[str]] | None, sentence_norm: str, start: int, end: int,
                idf: Callable[[str], float]) -> float:
     """The (idf-weighted) share of what the question says around its interrogative that the sentence says on the
     same side of the candidate, nearby: the candidate fills the question's gap (由城发集团成立 for 由哪家单位成立)."""
@@ -553,7 +554,6 @@ def extract(
             # the article's topic (its title words) is in many sentences; the rest of the question picks the one
             focused[r] = [(alts, w ** IDF_POWER * (1 - TITLE_DISCOUNT if any(t in title for t, _ in alts) else 1))
                           for alts, w in sharp]
-        if r not in chars:
             chars[r] = set(qchars) - set(title)
         s.score = (SHARP_WEIGHT * _coverage(focused[r], s.norm) + (1 - SHARP_WEIGHT) * s.lexical
                    + CHAR_WEIGHT * (sum(c in s.norm for c in chars[r]) / len(chars[r]) if chars[r] else 0.0)
@@ -618,13 +618,14 @@ def extract(
             margin=min(span.score - spans[1].score, 1.0) if len(spans) > 1 else 1.0,
             typed_prior=1.0 if qtype in ("quantity", "percent", "date", "time", "document") else 0.0)
         conf = confidence(features)
+        cap = 0.5 * threshold  # the confidence of an answer ruled out below
         if span.unit_match < 0:
-            conf = min(conf, 0.5 * threshold)  # asked in 元, found only 对: the number answers something else
+            conf = min(conf, cap)  # asked in 元, found only 对: the number answers something else
         # English: the translated words may carry the support that the cross-lingual cosine misses
         if features["sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
-            conf = min(conf, 0.5 * threshold)  # the sentence does not speak of what was asked (株洲的人口)
-        if unmentioned_names(question, best.passage, translated):
-            conf = min(conf, 0.5 * threshold)  # the mayor of 株洲 is not the mayor of 长沙
+            conf = min(conf, cap)  # the sentence does not speak of what was asked (株洲的人口)
+        if conf > cap and unmentioned_names(question, best.passage, translated):
+            conf = cap  # the mayor of 株洲 is not the mayor of 长沙
         if conf >= threshold:
             text = span.text
     else:

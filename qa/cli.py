@@ -173,9 +173,10 @@ def cmd_feedback_export(args) -> int:
 def cmd_eval(args) -> int:
     from .evaluate import evaluate
 
+    from . import store
     from .errors import QAError
 
-    if args.index_dir and Path(args.index_dir, "qa.db").exists():
+    if args.index_dir and Path(args.index_dir, store.DB_NAME).exists():
         raise QAError(f"{args.index_dir}/ already holds an index; eval builds its own: give a new directory")
     modes = ("hybrid", "dense", "lexical") if args.mode == "all" else (args.mode,)
     res = evaluate(args.bench_dir, passages_file=args.passages, issues=args.issues, k=args.k, modes=modes,

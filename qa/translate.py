@@ -294,9 +294,8 @@ def _synonym_compound(cands: list[tuple[str, float]], df: Callable[[str], int] |
 
 def _through_glosses(word: str, rd: ReverseDictionary, df: Callable[[str], int] | None) -> list[tuple[str, float]]:
     """A word with no entry of its own, through the glosses it appears in ("residential area" → 居民区), or else
-    through their synonyms the collection uses (居民区 → "neighborhood" → 小区); weighted INDIRECT_WEIGHT each step."""
-    found = [(zh, w * INDIRECT_WEIGHT) for key in rd.containing.get(word, "").split("|") if key
-             for zh, w in rd.lookup(key.split())]
+    through their synonyms the collection uses (居民区 → "neighborhood" → 小区). The caller weighs them INDIRECT_WEIGHT."""
+    found = [c for key in rd.containing.get(word, "").split("|") if key for c in rd.lookup(key.split())]
     if df is None or not found or any(df(zh) > 0 for zh, _ in found):
         return found
     synonyms: dict[str, float] = {}
@@ -304,7 +303,7 @@ def _through_glosses(word: str, rd: ReverseDictionary, df: Callable[[str], int] 
         for key in rd.glosses.get(zh, "").split("|"):
             for other, w2 in rd.lookup(key.split()) if key else []:
                 if other != zh and len(other) > 1 and df(other) > 0:
-                    synonyms[other] = max(synonyms.get(other, 0.0), w * w2 * INDIRECT_WEIGHT)
+                    synonyms[other] = max(synonyms.get(other, 0.0), w * w2)
     return sorted(synonyms.items(), key=lambda kv: -kv[1])
 
 
