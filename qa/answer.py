@@ -17,9 +17,10 @@ TYPES = ("quantity", "percent", "date", "time", "person", "place", "org", "docum
 # cmrc2018 + cmrc2018-en records (label: the best candidate holds or is held by a gold answer, since bench spans are cut
 # differently); THRESHOLDS: for Chinese and for English questions, the lowest confidence whose answers above it were
 # right 85% of the time on that language's set.
-WEIGHTS = {"bias": -0.987, "sentence": -0.709, "sentence_margin": 1.314, "context": 1.046, "margin": 0.85,
-           "unit": 0.851, "rank": -1.421, "english": -0.375, "typed_prior": 0.956, "align": 1.072}
-THRESHOLDS = {False: 0.64, True: 0.657}
+WEIGHTS = {"bias": -0.929, "sentence": -0.793, "cosine": 0.469, "sentence_margin": 1.344, "context": 1.158,
+           "english_context": 0.297, "margin": 0.777, "unit": 0.833, "rank": -1.554, "english": -0.768,
+           "typed_prior": 0.988, "align": 1.036}
+THRESHOLDS = {False: 0.645, True: 0.672}
 # Below this share of the question's (weighted) words in the sentence, or for English this cosine, no short answer:
 # the 2nd percentile among right answers on cmrc2018 / cmrc2018-en (bench sets have no unanswerable questions).
 MIN_SUPPORT = {False: 0.15, True: 0.24}
@@ -30,7 +31,10 @@ TITLE_DISCOUNT = 0.8
 SHARP_WEIGHT = 1.0  # sentence ranking: share of the question's weight on words rare among the candidate sentences
 CONTEXT_WEIGHT = 0.6  # ... on the question words found anywhere in the passage and its title
 PASSAGE_WEIGHT = 0.4  # ... on the passage's retrieval score
+DESCRIBED_WEIGHT = 1.0  # ... on the share of the candidate itself that translates the question's words (minus 公司)
+EXTRA_WEIGHT = 0.5  # candidate ranking, English: on the share of its clause the question's words account for
 ALIGN_WEIGHT = 1.0  # candidate ranking: on the question's words around its interrogative, around the candidate
+QUESTION_PENALTY = 0.5  # a sentence that asks (这场座谈会召开有何背景?) answers nothing
 TYPED_SENTENCE_BONUS = 0.35  # a sentence holding a span of the asked type (a date for "when") is preferred
 
 # ----- question typing -----
@@ -83,6 +87,8 @@ _PART = r"(?:[上中下]旬|初|底|末|中|上午|下午|晚上?|凌晨|中午|
 DATE = re.compile(
     rf"(?:(?:去年|今年|明年|前年|同年|当年){_MD}|{_YEAR}(?:{_MD})?|{_MD}|\d{{1,2}}[日号](?=[上下晚凌早中]|起|前|后|当天|,|，)){_PART}"
     rf"|(?:\d{{1,2}}|[一二三四五六七八九十二]{{1,3}})世纪(?:\d{{2}}年代|[上中下]半叶|初|末)?|\d{{2,4}}年代|近日|日前|昨天|今天|当天|上周|本周|近期")
+_SAME_DAY = frozenset("当天 当日 同日 同一天 同天".split())  # dates that name the day of another date
+_DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
 TIME = re.compile(r"(?:上午|下午|晚上?|凌晨|中午|早上)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[时点](?:\d{1,2}分|整|半|许)?|\d{1,2}:\d{2}")
 DOCUMENT = re.compile(r"《[^《》]{1,60}》")
 _ORG_SUFFIX = re.compile(
@@ -173,6 +179,7 @@ class Answer:
 @dataclass
 class _Sentence:
     passage_rank: int
+    article_rank: int  # articles ranked above its own (the paragraphs of one article are one document)
     passage: Passage
     text: str  # verbatim
     start: int
@@ -195,7 +202,9 @@ class _Span:
 
 def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
     out = []
+    articles = list(dict.fromkeys((p.issue_id, p.article_no) for p in passages[:max_passages]))
     for r, p in enumerate(passages[:max_passages]):
+        article_rank = articles.index((p.issue_id, p.article_no))
         pos = 0
         for s in split_sentences(p.text):
             start = p.text.find(s, pos)
@@ -208,7 +217,7 @@ def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
                 prev.text = p.text[prev.start:start + s.index(stripped) + len(stripped)]
                 prev.norm = to_simplified(prev.text)
                 continue
-            out.append(_Sentence(r, p, stripped, start + s.index(stripped), to_simplified(stripped)))
+            out.append(_Sentence(r, article_rank, p, stripped, start + s.index(stripped), to_simplified(stripped)))
     return out
 
 
@@ -239,6 +248,17 @@ def _question_terms(question: str, idf: Callable[[str], float], df: Callable[[st
             parts = [(b, PART_MATCH) for b in dict.fromkeys(bigrams(t)) if len(t) > 2 and b != t]
             terms.append(([(t, 1.0), *parts], idf(t)))
     return terms
+
+
+def _covered_share(terms: Terms, text: str) -> float:
+    """Share of the text's Chinese characters inside a translation of a question word (1.0 when it has none)."""
+    covered = [False] * len(text)
+    for alts, _ in terms:
+        for t, _ in alts:
+            for m in re.finditer(re.escape(t), text):
+                covered[m.start():m.end()] = [True] * len(t)
+    cjk = [c for c, _ in zip(text, covered) if has_cjk(c)]
+    return sum(1 for c, cov in zip(text, covered) if cov and has_cjk(c)) / len(cjk) if cjk else 1.0
 
 
 def _coverage(terms: Terms, text: str) -> float:
@@ -415,20 +435,37 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
     for text, start, unit in spans:
         norm = to_simplified(text)
         span = _Span(text, start, unit)
+        bonus = 0.0
         if slots is not None:
             span.align = _alignment(slots, s, start, start + len(text), idf)
         else:  # no Chinese interrogative (an English question): its words on either side of the candidate, nearby
             window = s[max(start - ALIGN_WINDOW, 0):start] + " " + s[start + len(text):start + len(text) + ALIGN_WINDOW]
             span.align = _coverage(terms, window)
+            a, b = _clause_bounds(s, start, start + len(text))
+            # in a list (董事长周清和, …研究所有限公司董事长李东林) the item the question describes has no words it omits
+            bonus += EXTRA_WEIGHT * _covered_share(terms, s[a:start] + " " + s[start + len(text):b])
         if norm in question_norm or re.sub(r"[《》]", "", norm) in question_norm:
             span.score = -1.0  # the answer is never what the question already says
             out.append(span)
             continue
         a, b = _clause_bounds(s, start, start + len(text))
         span.context = _coverage(terms, s[a:b])
+        if qtype == "org":
+            # "…从湖南城际铁路有限公司获悉,该公司新购的5组…": what 该公司 does, the company named before it does
+            suffix = _ORG_SUFFIX.search(norm)
+            kinds = {suffix.group(), suffix.group()[-2:]} if suffix else set()  # 有限公司 is 该公司
+            for m in re.finditer(rf"[该此](?:{'|'.join(kinds)})" if kinds else r"(?!)", s[start + len(text):]):
+                k = start + len(text) + m.start()
+                span.context = max(span.context, _coverage(terms, s[slice(*_clause_bounds(s, k, k + len(m.group())))]))
+        if slots is None and qtype in ("org", "place", "person"):
+            # "Which group set up the Zhuzhou urban renewal investment company?": not the company the question names
+            bonus -= DESCRIBED_WEIGHT * _covered_share(terms, _ORG_SUFFIX.sub("", norm))
         if b - a - len(text) <= 6 and a > 1:  # a bare "增长13.8%": its subject is in the clause before
             pa, _ = _clause_bounds(s, a - 1, a - 1)
             span.context += 0.5 * _coverage(terms, s[pa:a])
+        elif b - a - len(text) <= 6 and a == 0 and qtype in ("date", "time"):
+            # "5月5日下午,…,一场企业家座谈会在株洲举行": a date opening the sentence is the time of all of it
+            span.context += 0.5 * _coverage(terms, s[b:])
         near = 0.0
         for alts, w in terms:
             best = 0.0
@@ -438,7 +475,7 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
                 d = min((start - (i + len(t))) if i >= 0 else 99, (j - start - len(text)) * 1.5 if j >= 0 else 99)
                 best = max(best, a * math.exp(-max(d, 0) / 6))
             near += w * best
-        span.score = span.context + 0.5 * near / total + ALIGN_WEIGHT * span.align
+        span.score = span.context + 0.5 * near / total + ALIGN_WEIGHT * span.align + bonus
         if linker and s[max(start - 2, 0):start].endswith(linker):
             span.score += 0.2
         if qtype in ("quantity", "percent") and qunit:
@@ -484,16 +521,31 @@ _NAME_TAGS = ("ns", "nr", "nt", "nrt")
 
 def unmentioned_names(question: str, passage: Passage, translated: list | None = None) -> list[str]:
     """Places, people and bodies the question names that the passage (with its title and paper) never mentions:
-    长沙 in "长沙市长是谁?" over a passage about 株洲's mayor. English: names spelt in pinyin (Changsha)."""
+    长沙 in "长沙市长是谁?" over a passage about 株洲's mayor, GDP in "株洲市的GDP增长了多少?". English: names spelt in
+    pinyin (Changsha)."""
     text = to_simplified(f"{passage.paper or ''} {passage.article_title} {passage.section or ''} {passage.text}")
     if has_cjk(question):
         names = [w for w, f in _pos(to_simplified(question)) if f in _NAME_TAGS and len(w) > 1]
         # 株洲市 is also written 株洲 (and 全市, 我市 in its own paper, whose name carries it)
-        return [w for w in names if w not in text and not (len(w) > 2 and w[-1] in "省市县区" and w[:-1] in text)]
+        missing = [w for w in names if w not in text and not (len(w) > 2 and w[-1] in "省市县区" and w[:-1] in text)]
+        # a Latin name or abbreviation (GDP, CJ6) the passage never prints
+        return missing + [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", question) if w.lower() not in text.lower()]
     from .translate import spelt_in_pinyin
 
     return [t.english for t in translated or [] if " " not in t.english and spelt_in_pinyin(t.english)
             and not any(zh in text for zh, _ in t.candidates)]
+
+
+def _last_day(text: str) -> re.Match | None:
+    day = None
+    for day in _DAY.finditer(to_simplified(text)):
+        pass
+    return day
+
+
+def _sentence_start(text: str, i: int) -> int:
+    start = max((m.end() for m in re.finditer(r"[。！？!?；;]", text[:i])), default=0)
+    return start + len(text[start:i]) - len(text[start:i].lstrip())
 
 
 def _sigmoid(x: float) -> float:
@@ -512,6 +564,7 @@ def extract(
     df: Callable[[str], int] | None = None,
     encode: Callable[[list[str]], "object"] | None = None,
     translated: list | None = None,
+    preceding: Callable[[Passage], str | None] | None = None,
     max_passages: int = 3,
     max_encoded: int = 8,
     threshold: float | None = None,
@@ -520,7 +573,8 @@ def extract(
 
     idf(term) weights question words (default: all 1); encode(texts) -> unit vectors, used to rank sentences for
     questions without Chinese text (the question is encoded together with the sentences); translated: the
-    question's qa.translate terms when the caller has them already.
+    question's qa.translate terms when the caller has them already; preceding(passage): the paragraph printed
+    before it, where a "当天" at the start of a paragraph finds its date.
     """
     import numpy as np
 
@@ -555,7 +609,8 @@ def extract(
             focused[r] = [(alts, w ** IDF_POWER * (1 - TITLE_DISCOUNT if any(t in title for t, _ in alts) else 1))
                           for alts, w in sharp]
             chars[r] = set(qchars) - set(title)
-        s.score = (SHARP_WEIGHT * _coverage(focused[r], s.norm) + (1 - SHARP_WEIGHT) * s.lexical
+        s.score = (-QUESTION_PENALTY * bool(re.search(r"[?？]\W*$", s.norm))
+                   + SHARP_WEIGHT * _coverage(focused[r], s.norm) + (1 - SHARP_WEIGHT) * s.lexical
                    + CHAR_WEIGHT * (sum(c in s.norm for c in chars[r]) / len(chars[r]) if chars[r] else 0.0)
                    + CONTEXT_WEIGHT * contexts[s.passage_rank]
                    + PASSAGE_WEIGHT * max(s.passage.score, 0) / top_score - 0.05 * s.passage_rank)
@@ -602,19 +657,23 @@ def extract(
             sp.score += 2.0 * float(c)
         spans.sort(key=lambda x: -x.score)
     features = {
-        "sentence": best.cosine if english else best.lexical,
+        # the support of the sentence: for a Chinese question the share of its words, for an English one the cosine
+        # of the two (another scale: its own weight), and the translated words' share near the candidate
+        "sentence": 0.0 if english else best.lexical,
+        "cosine": best.cosine if english else 0.0,
         "sentence_margin": best.score - runner,
-        "rank": best.passage_rank,
+        "rank": best.article_rank,
         "english": 1.0 if english else 0.0,
         "typed_prior": 0.0,
-        "context": 0.0, "margin": 0.0, "unit": 0.0, "align": 0.0, "candidates": len(spans),
+        "context": 0.0, "english_context": 0.0, "margin": 0.0, "unit": 0.0, "align": 0.0, "candidates": len(spans),
     }
     text = span = None
     conf = 0.0
     if spans:
         span = spans[0]
         features.update(
-            context=span.context, unit=float(span.unit_match), align=span.align,
+            context=span.context, english_context=span.context if english else 0.0,
+            unit=float(span.unit_match), align=span.align,
             margin=min(span.score - spans[1].score, 1.0) if len(spans) > 1 else 1.0,
             typed_prior=1.0 if qtype in ("quantity", "percent", "date", "time", "document") else 0.0)
         conf = confidence(features)
@@ -622,7 +681,7 @@ def extract(
         if span.unit_match < 0:
             conf = min(conf, cap)  # asked in 元, found only 对: the number answers something else
         # English: the translated words may carry the support that the cross-lingual cosine misses
-        if features["sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
+        if features["cosine" if english else "sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
             conf = min(conf, cap)  # the sentence does not speak of what was asked (株洲的人口)
         if conf > cap and unmentioned_names(question, best.passage, translated):
             conf = cap  # the mayor of 株洲 is not the mayor of 长沙
@@ -630,12 +689,27 @@ def extract(
             text = span.text
     else:
         conf = confidence(features) * 0.5
-    start = best.start
+    start, sentence = best.start, best.text
+    answer_start = start + span.start if text else None
+    if text and qtype == "date" and to_simplified(text) in _SAME_DAY:
+        # "当天" is no date: the date it refers to is the last one printed before it (in this paragraph: the sentence
+        # runs from there; else in the one before, which the sentence cannot include: the answer has no offsets)
+        day = _last_day(best.passage.text[:answer_start])
+        earlier = None if day or preceding is None else preceding(best.passage)
+        if day:
+            start = _sentence_start(best.passage.text, day.start())
+            sentence = best.passage.text[start:best.start + len(best.text)]
+            text, answer_start = best.passage.text[day.start():day.end()], day.start()
+        elif earlier and _last_day(earlier):
+            day = _last_day(earlier)
+            text, answer_start = earlier[day.start():day.end()], None
+        else:
+            text, answer_start, conf = None, None, min(conf, 0.5 * threshold)
     return Answer(
-        question, text, best.text, best.passage, list(passages), conf, qtype,
+        question, text, sentence, best.passage, list(passages), conf, qtype,
         candidate=span.text if span else None,
-        sentence_start=start, sentence_end=start + len(best.text),
-        answer_start=start + span.start if text else None,
-        answer_end=start + span.start + len(span.text) if text else None,
+        sentence_start=start, sentence_end=start + len(sentence),
+        answer_start=answer_start,
+        answer_end=answer_start + len(text) if text and answer_start is not None else None,
         features=features,
     )

@@ -464,6 +464,16 @@ class Index:
         """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence)."""
         return self.answer(question, self.search(question, k=k, mode=mode, issues=issues))
 
+    def preceding_text(self, passage: Passage) -> str | None:
+        """The text of the paragraph (part) printed just before this one in its article, if any."""
+        with self._lock:
+            row = self._con.execute(
+                "SELECT text FROM passages WHERE issue_id=? AND article_no=? AND (paragraph_no < ? OR"
+                " (paragraph_no = ? AND part_no < ?)) ORDER BY paragraph_no DESC, part_no DESC LIMIT 1",
+                (passage.issue_id, passage.article_no, passage.paragraph_no, passage.paragraph_no, passage.part_no),
+            ).fetchone()
+        return row[0] if row else None
+
     def answer(self, question: str, hits: list[Passage]):
         """The qa.Answer to the question from passages already retrieved (best first)."""
         from .answer import extract
@@ -473,7 +483,7 @@ class Index:
         # an English question's translation is the one its search made (cached); otherwise extract decides
         translated = None if has_cjk(question) else self.translate(question)
         return extract(question, hits, idf=self.idf, df=self.df, encode=self.embedder.encode_sentences,
-                       translated=translated)
+                       translated=translated, preceding=self.preceding_text)
 
     def close(self) -> None:
         self._con.close()

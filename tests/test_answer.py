@@ -93,10 +93,41 @@ def test_chinese_short_answers(index, question, expected):
     ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
     ("Which measures on auditing state-funded construction projects were approved?",
      "《株洲市国有投资建设项目审计监督办法》"),
+    ("Who gave a special lecture on the Regulations on Government Supervision?", "宁资利"),
+    # in a list of seven chairmen: the one whose company the question names (not …研究所有限公司董事长李东林)
+    ("Who is the chairman of CRRC Zhuzhou Electric Locomotive Co., Ltd.?", "周清和"),
+    # 该公司新购的5组…: what 该公司 did, the company named before it did
+    ("Which company bought the 5 new CJ6 multiple-unit trains?", "湖南城际铁路有限公司"),
+    ("What time does the last intercity train arrive in Changsha?", "23时25分"),  # "what time" is no 时间
+    ("When was the entrepreneurs' symposium held?", "5月5日下午"),  # the date opening the sentence
+    ("Where was the entrepreneurs' symposium held?", "株洲"),
 ])
 def test_english_short_answers(index, question, expected):
     a = index.ask(question)
     assert a.text == expected, (a.text, a.candidate, a.confidence, a.sentence)
+    assert expected in a.sentence and a.passage.text[a.answer_start:a.answer_end] == a.text
+
+
+@pytest.mark.parametrize("question", ["新的列车运行图什么时候启用?", "When did the new train timetable take effect?"])
+def test_that_day_is_answered_by_its_date(index, question):
+    # "当天,长株潭城际铁路将同步启用新的列车运行图": 当天 is the 5月8日 of the paragraph before
+    a = index.ask(question)
+    assert a.candidate == "当天" and a.text == "5月8日", (a.text, a.confidence)
+    assert a.sentence.startswith("当天") and a.answer_start is None  # the date is not in the cited paragraph
+
+
+def test_that_day_in_the_same_paragraph_extends_the_sentence():
+    from qa.answer import extract
+    from qa.search import Passage
+
+    text = "5月8日,新车底投入使用。当天,长株潭城际铁路启用新的列车运行图。"
+    p = Passage(1, text, 1.0, "i", None, None, 1, "城铁", 1)
+    a = extract("新的列车运行图哪天启用?", [p], threshold=0.0)
+    assert a.text == "5月8日" and a.sentence == text  # the sentence runs from the date to 当天's sentence
+    assert text[a.answer_start:a.answer_end] == "5月8日"
+    alone = extract("新的列车运行图哪天启用?", [Passage(1, "当天,长株潭城际铁路启用新的列车运行图。", 1.0, "i",
+                                                   None, None, 1, "城铁", 2)], threshold=0.0)
+    assert alone.candidate == "当天" and alone.text is None  # no date before it, no other paragraph to look in
 
 
 @pytest.mark.parametrize("question", [
@@ -106,6 +137,7 @@ def test_english_short_answers(index, question, expected):
     "What is the population of Zhuzhou?",
     "长沙市长是谁?",  # the sample's mayor is 株洲's
     "Who is the mayor of Changsha?",
+    "株洲市的GDP增长了多少?",  # growth rates of industries, but never GDP
 ])
 def test_unanswerable_gives_no_short_answer(index, question):
     a = index.ask(question)
