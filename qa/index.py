@@ -423,7 +423,7 @@ class Index:
 
     def translate(self, question: str) -> list:
         """Chinese query terms (qa.translate.Term) for a question without Chinese characters; [] for a Chinese one."""
-        from .search import document_frequency
+        from .search import character_frequency, document_frequency
         from .text import has_cjk
 
         if has_cjk(question) or not question.strip():
@@ -433,7 +433,8 @@ class Index:
         derived = self._current()
         key = (derived.gen, question)
         if self._translation[0] != key:  # search and answer of one ask share it
-            self._translation = (key, translate(question, lambda token: document_frequency(derived, token)))
+            self._translation = (key, translate(question, lambda token: document_frequency(derived, token),
+                                                 chars=lambda char: character_frequency(derived, char)))
         return self._translation[1]
 
     def explain(self, question: str) -> dict:
@@ -457,8 +458,13 @@ class Index:
         return document_frequency(self._derived or self._current(), term)
 
     def idf(self, term: str) -> float:
-        """Inverse document frequency of a lexical token in this index (unseen tokens get the largest)."""
-        return float(np.log((len((self._derived or self._current()).bm25_ids) + 1) / (self.df(term) + 0.5)))
+        """Inverse document frequency of a lexical token in this index (unseen tokens get the largest); a Chinese
+        character that is no token counts the passages that hold it inside a word."""
+        from .search import character_frequency
+
+        derived = self._derived or self._current()
+        n = self.df(term) or (character_frequency(derived, term) if len(term) == 1 else 0)
+        return float(np.log((len(derived.bm25_ids) + 1) / (n + 0.5)))
 
     def ask(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None):
         """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence)."""

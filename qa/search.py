@@ -73,23 +73,28 @@ def _term_scores(derived: Derived, terms: list[list[tuple[str, float]]]) -> np.n
 
 
 def document_frequency(derived: Derived, token: str) -> int:
-    """How many passages hold the lexical token. A Chinese character that is no token of its own (购 in 新购): the
-    passages of its most frequent bigram, a lower bound."""
-    if derived.bm25 is None:
+    """How many passages hold the lexical token."""
+    i = derived.vocab.get(token)
+    if i is None or derived.bm25 is None:
         return 0
     indptr = derived.bm25.scores["indptr"]  # bm25s keeps one CSC column of scores per token
-    i = derived.vocab.get(token)
-    if i is None and len(token) == 1 and has_cjk(token):
-        if derived.char_df is None:
-            counts = np.diff(indptr)
-            char_df: dict[str, int] = {}
-            for t, j in derived.vocab.items():
-                if len(t) == 2 and has_cjk(t):
-                    for c in t:
-                        char_df[c] = max(char_df.get(c, 0), int(counts[j]))
-            derived.char_df = char_df
-        return derived.char_df.get(token, 0)
-    return 0 if i is None else int(indptr[i + 1] - indptr[i])
+    return int(indptr[i + 1] - indptr[i])
+
+
+def character_frequency(derived: Derived, char: str) -> int:
+    """How many passages hold the Chinese character inside a word (购 in 新购): those of its most frequent bigram,
+    a lower bound; 0 for a character that is a token of its own (document_frequency counts those)."""
+    if derived.bm25 is None or char in derived.vocab:
+        return 0
+    if derived.char_df is None:
+        counts = np.diff(derived.bm25.scores["indptr"])
+        char_df: dict[str, int] = {}
+        for t, j in derived.vocab.items():
+            if len(t) == 2 and has_cjk(t):
+                for c in t:
+                    char_df[c] = max(char_df.get(c, 0), int(counts[j]))
+        derived.char_df = char_df
+    return derived.char_df.get(char, 0)
 
 
 def _dense_search(derived: Derived, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:

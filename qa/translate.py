@@ -13,7 +13,7 @@ from typing import Callable
 
 from .text import CJK, tokens
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MAX_KEY_WORDS = 4  # longer glosses are descriptions, not translations
 MAX_CANDIDATES = 6  # Chinese candidates kept per English term
 MAX_CHARACTERS = 2  # ... and one-character candidates besides
@@ -78,8 +78,12 @@ def _irregular(word: str) -> str | None:
     """The one lemma of an irregular form (bought → buy, held → hold, men → man), when all its readings agree."""
     from lemminflect import getAllLemmas
 
-    found = {lem for lems in getAllLemmas(word).values() for lem in lems}
-    return found.pop() if len(found) == 1 and word not in found else None
+    readings = getAllLemmas(word)
+    found = {lem for lems in readings.values() for lem in lems}
+    # a verb or noun form; not an adjective's degree (highest → high: 最高 is no translation of "high")
+    if len(found) == 1 and word not in found and set(readings) <= {"VERB", "AUX", "NOUN"}:
+        return found.pop()
+    return None
 
 
 def lemma(word: str, known: frozenset[str] | set[str]) -> str:
@@ -235,13 +239,19 @@ def load() -> ReverseDictionary:
     return ReverseDictionary(data)
 
 
-def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int] | None) -> list[tuple[str, float]]:
+def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int] | None,
+                         chars: Callable[[str], int] | None = None) -> list[tuple[str, float]]:
     """Candidates the collection can match (whole word, or some of its character bigrams), the more frequent in the
-    collection the more weight, best MAX_CANDIDATES, scaled so the best has weight 1."""
-    out = []
+    collection the more weight, best MAX_CANDIDATES, scaled so the best has weight 1. With chars(c) (passages that
+    hold the character inside a word), also up to MAX_CHARACTERS one-character candidates that are no token of the
+    collection (购 in 新购), weaker, besides: the search never matches them, the answer step does."""
+    out, inside = [], []
     for zh, w in cands:
         if df is not None:
             n = df(zh)
+            if n == 0 and len(zh) == 1 and chars is not None and chars(zh) > 0:
+                inside.append((zh, w * PARTIAL_WEIGHT * (1 + FREQUENCY_WEIGHT * math.log1p(chars(zh)))))
+                continue
             if n == 0:
                 n = max((df(t) for t in tokens(zh) if len(t) > 1), default=0)
                 if n == 0:
@@ -249,12 +259,10 @@ def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int
                 w *= PARTIAL_WEIGHT
             w *= 1 + FREQUENCY_WEIGHT * math.log1p(n)
         out.append((zh, w))
-    out.sort(key=lambda kv: -kv[1])
-    # single characters (their words may be spelt many ways) do not take the place of words: the search uses words
-    out = [c for c in out if len(c[0]) > 1][:MAX_CANDIDATES] + [c for c in out if len(c[0]) == 1][:MAX_CHARACTERS]
-    out.sort(key=lambda kv: -kv[1])
-    top = out[0][1] if out else 1.0
-    return [(zh, w / top) for zh, w in out]
+    out = sorted(out, key=lambda kv: -kv[1])[:MAX_CANDIDATES]
+    inside = sorted(inside, key=lambda kv: -kv[1])[:MAX_CHARACTERS]
+    top = out[0][1] if out else inside[0][1] if inside else 1.0
+    return sorted(((zh, min(w / top, 1.0)) for zh, w in out + inside), key=lambda kv: -kv[1])
 
 
 def _syllables(word: str, rd: ReverseDictionary, most: int = 2) -> list[str] | None:
@@ -350,12 +358,14 @@ def _joined(first: str, second: str, rd: ReverseDictionary, df: Callable[[str], 
     return sorted(out.items(), key=lambda kv: -kv[1])
 
 
-def translate(question: str, df: Callable[[str], int] | None = None) -> list[Term]:
+def translate(question: str, df: Callable[[str], int] | None = None,
+              chars: Callable[[str], int] | None = None) -> list[Term]:
     """Chinese candidates for the English words and phrases of the question (longest dictionary phrase first).
 
     df(token) is the number of passages holding a lexical token; with it, candidates the collection cannot match
     are dropped, frequent ones weigh more, and names spelt in pinyin are looked for. Numbers and Latin names are
-    left to the question's own tokens.
+    left to the question's own tokens. chars(character): passages that hold it inside a word (see
+    _collection_weighted).
     """
     rd = load()
     surface = [re.sub(r"['’]s$", "", w) for w in _QUESTION_RE.findall(question.replace("-", " "))]
@@ -370,7 +380,7 @@ def translate(question: str, df: Callable[[str], int] | None = None) -> list[Ter
             if all(stop[i : i + n]):
                 continue
             found = rd.lookup(lemmas[i : i + n])
-            cands = _collection_weighted(found + (_synonym_compound(found, df) if n == 1 else []), df)
+            cands = _collection_weighted(found + (_synonym_compound(found, df) if n == 1 else []), df, chars)
             if not cands and n == 2 and df is not None and surface[i][0].isupper() and surface[i + 1][0].isupper():
                 cands = _pinyin_name(surface[i], surface[i + 1], rd, df)  # a dictionary phrase (Hong Kong) comes first
             if not cands and n == 1:

@@ -80,6 +80,19 @@ def test_irregular_verbs_and_long_glosses_translate(index):
     assert not tr.load().lookup(["less"]) or "差不多" not in dict(tr.load().lookup(["less"]))  # not "more or less"
 
 
+def test_a_character_inside_the_papers_words_is_kept_besides_them(index):
+    # "bought" → 购, which the sample prints only inside 新购: kept for the answer step, weaker, beside the words
+    from qa.search import character_frequency, document_frequency
+
+    derived = index._current()
+    assert document_frequency(derived, "购") == 0 and character_frequency(derived, "购") >= 1
+    assert character_frequency(derived, "新") == 0  # 新 is a token of its own: document_frequency counts it
+    bought = next(t for t in index.translate("Which company bought the trains?") if t.english == "bought")
+    assert dict(bought.candidates)["购"] <= tr.PARTIAL_WEIGHT * 2
+    assert sum(len(zh) == 1 and document_frequency(derived, zh) == 0 for zh, _ in bought.candidates) <= tr.MAX_CHARACTERS
+    assert "购" not in chinese(tr.translate("Which company bought the trains?", index.df))  # not without chars
+
+
 def test_the_kind_of_answer_asked_for_is_not_translated(index):
     # "what time" asks for 23时25分: 时间 and 时代 are not words of the answer's sentence
     assert not any(t.english == "time" for t in index.translate("What time does the last train arrive?"))
