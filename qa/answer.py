@@ -31,8 +31,8 @@ TITLE_DISCOUNT = 0.8
 SHARP_WEIGHT = 1.0  # sentence ranking: share of the question's weight on words rare among the candidate sentences
 CONTEXT_WEIGHT = 0.6  # ... on the question words found anywhere in the passage and its title
 PASSAGE_WEIGHT = 0.4  # ... on the passage's retrieval score
-DESCRIBED_WEIGHT = 1.0  # ... on the share of the candidate itself that translates the question's words (minus 公司)
 EXTRA_WEIGHT = 0.5  # candidate ranking, English: on the share of its clause the question's words account for
+DESCRIBED_WEIGHT = 1.0  # ... against the share of the candidate itself they translate (its 公司 aside)
 ALIGN_WEIGHT = 1.0  # candidate ranking: on the question's words around its interrogative, around the candidate
 QUESTION_PENALTY = 0.5  # a sentence that asks (这场座谈会召开有何背景?) answers nothing
 TYPED_SENTENCE_BONUS = 0.35  # a sentence holding a span of the asked type (a date for "when") is preferred
@@ -681,7 +681,8 @@ def extract(
         if span.unit_match < 0:
             conf = min(conf, cap)  # asked in 元, found only 对: the number answers something else
         # English: the translated words may carry the support that the cross-lingual cosine misses
-        if features["cosine" if english else "sentence"] < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
+        support = features["cosine" if english else "sentence"]
+        if support < MIN_SUPPORT[english] and not (english and best.lexical >= MIN_SUPPORT[False]):
             conf = min(conf, cap)  # the sentence does not speak of what was asked (株洲的人口)
         if conf > cap and unmentioned_names(question, best.passage, translated):
             conf = cap  # the mayor of 株洲 is not the mayor of 长沙

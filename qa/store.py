@@ -756,7 +756,7 @@ class Derived:
     bm25: object | None  # bm25s.BM25, None for an empty index
     bm25_ids: np.ndarray
     vocab: dict[str, int]
-    char_df: dict[str, int] | None = None  # filled on first use by search.document_frequency
+    char_df: dict[str, int] | None = None  # filled on first use by search.character_frequency
 
 
 def load_derived(path: Path, gen: int) -> Derived:
