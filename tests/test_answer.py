@@ -198,6 +198,9 @@ def test_fallback_returns_sentence_without_short_answer(index):
     a = index.ask("驻村工作队人员选派按照什么原则进行?")
     assert a.qtype == "other" and a.text is None
     assert "上下联动" in a.sentence
+    a = index.ask("What does the new timetable mean for commuters?")
+    assert a.qtype == "other" and a.text is None
+    assert "上班族" in a.sentence  # 最大程度满足“上班族”的出行需要
 
 
 def test_to_dict_carries_highlight_offsets(index):
