@@ -36,6 +36,8 @@ DESCRIBED_WEIGHT = 1.0  # ... against the share of the candidate itself they tra
 ALIGN_WEIGHT = 1.0  # candidate ranking: on the question's words around its interrogative, around the candidate
 QUESTION_PENALTY = 0.5  # a sentence that asks (这场座谈会召开有何背景?) answers nothing
 TYPED_SENTENCE_BONUS = 0.35  # a sentence holding a span of the asked type (a date for "when") is preferred
+SPAN_SCORE_MAX = 4.0  # bound of _span_scores: context 1.5 + nearness 0.5 + alignment 1 + English clause 0.5 + 0.5
+MAX_TYPED_BONUS = TYPED_SENTENCE_BONUS + 0.1 * SPAN_SCORE_MAX
 
 # ----- question typing -----
 
@@ -630,11 +632,17 @@ def extract(
     span_terms = terms + [([(b, 1.0)], 0.5 * idf(b)) for b in dict.fromkeys(bigrams(_INTERROGATIVE.sub(" ", qnorm)))
                           if not any(b == t for alts, _ in terms for t, _ in alts)]
     if qtype != "other":
+        # a sentence that cannot reach the second-best score even with the largest typed bonus is neither best nor
+        # runner-up: its candidates (jieba POS tagging, the slow part) are not looked for
+        pre = sorted((s.score for s in sents), reverse=True)
+        floor = pre[1] - MAX_TYPED_BONUS if len(pre) > 1 else -math.inf
         for i, s in enumerate(sents):
+            if s.score < floor:
+                continue
             spans = _span_scores(qnorm, span_terms, qtype, qunit, s.text, _candidates(qtype, s.text), idf)
             spans_of[i] = sorted(spans, key=lambda x: -x.score)
             if spans_of[i] and spans_of[i][0].score > -1:
-                s.score += TYPED_SENTENCE_BONUS + 0.1 * max(spans_of[i][0].score, 0)
+                s.score += TYPED_SENTENCE_BONUS + 0.1 * min(max(spans_of[i][0].score, 0), SPAN_SCORE_MAX)
     order = sorted(range(len(sents)), key=lambda i: -sents[i].score)
     best_i = order[0]
     best = sents[best_i]
