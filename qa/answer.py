@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Callable
 
 from .search import Passage
-from .text import STOP_WORDS, bigrams, has_cjk, split_sentences, to_simplified, words
+from .text import SENTENCE_END, STOP_WORDS, bigrams, has_cjk, split_sentences, to_simplified, words
 
 TYPES = ("quantity", "percent", "date", "time", "person", "place", "org", "document", "other")
 
@@ -89,7 +89,7 @@ _PART = r"(?:[上中下]旬|初|底|末|中|上午|下午|晚上?|凌晨|中午|
 DATE = re.compile(
     rf"(?:(?:去年|今年|明年|前年|同年|当年){_MD}|{_YEAR}(?:{_MD})?|{_MD}|\d{{1,2}}[日号](?=[上下晚凌早中]|起|前|后|当天|,|，)){_PART}"
     rf"|(?:\d{{1,2}}|[一二三四五六七八九十二]{{1,3}})世纪(?:\d{{2}}年代|[上中下]半叶|初|末)?|\d{{2,4}}年代|近日|日前|昨天|今天|当天|上周|本周|近期")
-_SAME_DAY = frozenset("当天 当日 同日 同一天 同天".split())  # dates that name the day of another date
+_SAME_DAY = frozenset({"当天"})  # the DATE candidates that name the day of another date
 _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
 TIME = re.compile(r"(?:上午|下午|晚上?|凌晨|中午|早上)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[时点](?:\d{1,2}分|整|半|许)?|\d{1,2}:\d{2}")
 DOCUMENT = re.compile(r"《[^《》]{1,60}》")
@@ -443,9 +443,6 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
         else:  # no Chinese interrogative (an English question): its words on either side of the candidate, nearby
             window = s[max(start - ALIGN_WINDOW, 0):start] + " " + s[start + len(text):start + len(text) + ALIGN_WINDOW]
             span.align = _coverage(terms, window)
-            a, b = _clause_bounds(s, start, start + len(text))
-            # in a list (董事长周清和, …研究所有限公司董事长李东林) the item the question describes has no words it omits
-            bonus += EXTRA_WEIGHT * _covered_share(terms, s[a:start] + " " + s[start + len(text):b])
         if norm in question_norm or re.sub(r"[《》]", "", norm) in question_norm:
             span.score = -1.0  # the answer is never what the question already says
             out.append(span)
@@ -459,9 +456,12 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
             for m in re.finditer(rf"[该此](?:{'|'.join(kinds)})" if kinds else r"(?!)", s[start + len(text):]):
                 k = start + len(text) + m.start()
                 span.context = max(span.context, _coverage(terms, s[slice(*_clause_bounds(s, k, k + len(m.group())))]))
-        if slots is None and qtype in ("org", "place", "person"):
-            # "Which group set up the Zhuzhou urban renewal investment company?": not the company the question names
-            bonus -= DESCRIBED_WEIGHT * _covered_share(terms, _ORG_SUFFIX.sub("", norm))
+        if slots is None:
+            # in a list (董事长周清和, …研究所有限公司董事长李东林) the item the question describes has no words it omits
+            bonus += EXTRA_WEIGHT * _covered_share(terms, s[a:start] + " " + s[start + len(text):b])
+            if qtype in ("org", "place", "person"):
+                # "Which group set up the Zhuzhou urban renewal investment company?": not the company it names
+                bonus -= DESCRIBED_WEIGHT * _covered_share(terms, _ORG_SUFFIX.sub("", norm))
         if b - a - len(text) <= 6 and a > 1:  # a bare "增长13.8%": its subject is in the clause before
             pa, _ = _clause_bounds(s, a - 1, a - 1)
             span.context += 0.5 * _coverage(terms, s[pa:a])
@@ -546,7 +546,8 @@ def _last_day(text: str) -> re.Match | None:
 
 
 def _sentence_start(text: str, i: int) -> int:
-    start = max((m.end() for m in re.finditer(r"[。！？!?；;]", text[:i])), default=0)
+    """Where the sentence holding text[i] starts (split as split_sentences does, leading space skipped)."""
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, i)), default=0)
     return start + len(text[start:i]) - len(text[start:i].lstrip())
 
 
@@ -705,15 +706,15 @@ def extract(
         # runs from there; else in the one before, which the sentence cannot include: the answer has no offsets)
         day = _last_day(best.passage.text[:answer_start])
         earlier = None if day or preceding is None else preceding(best.passage)
+        earlier_day = _last_day(earlier) if earlier else None
         if day:
             start = _sentence_start(best.passage.text, day.start())
             sentence = best.passage.text[start:best.start + len(best.text)]
             text, answer_start = best.passage.text[day.start():day.end()], day.start()
-        elif earlier and _last_day(earlier):
-            day = _last_day(earlier)
-            text, answer_start = earlier[day.start():day.end()], None
+        elif earlier_day:
+            text, answer_start = earlier[earlier_day.start():earlier_day.end()], None
         else:
-            text, answer_start, conf = None, None, min(conf, 0.5 * threshold)
+            text, answer_start, conf = None, None, min(conf, cap)
     return Answer(
         question, text, sentence, best.passage, list(passages), conf, qtype,
         candidate=span.text if span else None,

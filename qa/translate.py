@@ -249,8 +249,9 @@ def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int
     for zh, w in cands:
         if df is not None:
             n = df(zh)
-            if n == 0 and len(zh) == 1 and chars is not None and chars(zh) > 0:
-                inside.append((zh, w * PARTIAL_WEIGHT * (1 + FREQUENCY_WEIGHT * math.log1p(chars(zh)))))
+            inner = chars(zh) if n == 0 and len(zh) == 1 and chars is not None else 0
+            if inner:
+                inside.append((zh, w * PARTIAL_WEIGHT * (1 + FREQUENCY_WEIGHT * math.log1p(inner))))
                 continue
             if n == 0:
                 n = max((df(t) for t in tokens(zh) if len(t) > 1), default=0)
