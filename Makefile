@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-fast bench index clean
+.PHONY: setup run test test-fast lint bench index clean
 
 setup: $(VENV)/.installed
 
@@ -20,8 +20,12 @@ run: setup
 index: setup
 	$(VENV)/bin/qa index build data/issues/*.txt
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff format --check qa tests bench app.py
+	$(VENV)/bin/ruff check qa tests bench app.py
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow and not browser"

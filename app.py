@@ -12,8 +12,9 @@ ISSUES = Path(__file__).resolve().parent / "data" / "issues"
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="app.py", description="Serve the newspaper QA web chat.")
-    p.add_argument("--index-dir", help="index directory (default: ./index or $QA_INDEX); built from "
-                   "data/issues/*.txt on first run")
+    p.add_argument(
+        "--index-dir", help="index directory (default: ./index or $QA_INDEX); built from data/issues/*.txt on first run"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--model", help="embedding model for a new index (default: $QA_MODEL or the bundled USE)")
@@ -35,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"app: {r}", file=sys.stderr)
             print(f"app: index built in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         elif args.model and model_name(args.model) != (current := Index.open(path).model_id):
-            raise QAError(f"{path}/ holds vectors of model {current!r}, not {model_name(args.model)!r}; "
-                          f"re-embed it with: qa index rebuild --model {model_name(args.model)} --index-dir {path}")
+            raise QAError(
+                f"{path}/ holds vectors of model {current!r}, not {model_name(args.model)!r}; "
+                f"re-embed it with: qa index rebuild --model {model_name(args.model)} --index-dir {path}"
+            )
         from qa.ui import launch
 
         launch(path, host=args.host, port=args.port, model=args.model)

@@ -22,8 +22,13 @@ def run(name: str, limit: int | None) -> dict:
     from qa.evaluate import evaluate
 
     if name == "sample":
-        return evaluate(ROOT / "data" / "questions" / "sample-qa.jsonl",
-                        issues=[ROOT / "data" / "issues" / "sample-issue.txt"], answers=True, k=10, limit=limit)
+        return evaluate(
+            ROOT / "data" / "questions" / "sample-qa.jsonl",
+            issues=[ROOT / "data" / "issues" / "sample-issue.txt"],
+            answers=True,
+            k=10,
+            limit=limit,
+        )
     passages = BENCH / "cmrc2018" / "passages.jsonl" if name == "cmrc2018-en" else None
     return evaluate(BENCH / name, passages_file=passages, answers=True, k=10, limit=limit)
 
@@ -54,9 +59,23 @@ def fit(records: list[dict], label: str = "contains", l2: float = 1.0) -> dict:
 
 def threshold_for(records: list[dict], weights: dict, precision: float, label: str = "contains") -> float:
     """Lowest confidence at which the answers above it are right at least `precision` of the time."""
-    scored = sorted(((1 / (1 + math.exp(-(weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0))
-                                                                   for f in FEATURES)))), is_right(r, label))
-                     for r in records if r["candidate"] is not None), reverse=True)
+    scored = sorted(
+        (
+            (
+                1
+                / (
+                    1
+                    + math.exp(
+                        -(weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0)) for f in FEATURES))
+                    )
+                ),
+                is_right(r, label),
+            )
+            for r in records
+            if r["candidate"] is not None
+        ),
+        reverse=True,
+    )
     best, right = 1.0, 0
     for n, (c, ok) in enumerate(scored, 1):
         right += ok
@@ -67,17 +86,27 @@ def threshold_for(records: list[dict], weights: dict, precision: float, label: s
 
 def table(name: str, res: dict) -> str:
     a = res["answers"]
-    rows = [f"### {name}: {res['questions']} questions, retrieval R@1 {res['modes']['hybrid']['R@1']}",
-            "", "| group | n | sentence acc | baseline (1st sentence) | EM | contains | coverage | acc answered | abstained (unanswerable) |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    groups = [("all", a["all"])] + [(f"type {k}", v) for k, v in a["by_type"].items()] + \
-             [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+    rows = [
+        f"### {name}: {res['questions']} questions, retrieval R@1 {res['modes']['hybrid']['R@1']}",
+        "",
+        "| group | n | sentence acc | baseline (1st sentence) | EM | contains | coverage | acc answered | abstained (unanswerable) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    groups = (
+        [("all", a["all"])]
+        + [(f"type {k}", v) for k, v in a["by_type"].items()]
+        + [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+    )
     for g, m in groups:
-        rows.append(f"| {g} | {m['n']} | {m['sentence_acc']} | {m['baseline_sentence_acc']} | {m['em']} | {m['contains']} |"
-                    f" {m['coverage']} | {m['acc_answered']} | {m.get('abstained_unanswerable', '')} |")
+        rows.append(
+            f"| {g} | {m['n']} | {m['sentence_acc']} | {m['baseline_sentence_acc']} | {m['em']} | {m['contains']} |"
+            f" {m['coverage']} | {m['acc_answered']} | {m.get('abstained_unanswerable', '')} |"
+        )
     lat = a["latency_ms"]
-    rows.append(f"\nlatency ms: search p50 {lat['search_p50']} / p95 {lat['search_p95']}; ask p50 {lat['ask_p50']} /"
-                f" p95 {lat['ask_p95']}; answer step p50 {lat['answer_step_p50']} / p95 {lat['answer_step_p95']}")
+    rows.append(
+        f"\nlatency ms: search p50 {lat['search_p50']} / p95 {lat['search_p95']}; ask p50 {lat['ask_p50']} /"
+        f" p95 {lat['ask_p95']}; answer step p50 {lat['answer_step_p50']} / p95 {lat['answer_step_p95']}"
+    )
     return "\n".join(rows)
 
 
@@ -96,15 +125,19 @@ def main() -> int:
         print("weights:", weights)
         for english in (False, True):  # each language's threshold on its own questions (answer.THRESHOLDS)
             own = [r for r in records if bool(r["features"].get("english")) == english]
-            print(f"threshold for precision {args.precision}, {'English' if english else 'Chinese'} questions"
-                  f" ({len(own)}):", threshold_for(own, weights, args.precision, args.label))
+            print(
+                f"threshold for precision {args.precision}, {'English' if english else 'Chinese'} questions"
+                f" ({len(own)}):",
+                threshold_for(own, weights, args.precision, args.label),
+            )
         return 0
     for name in args.sets:
         res = run(name, args.limit)
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)
-            Path(args.save, f"{name}.json").write_text(json.dumps(res.pop("answer_records"), ensure_ascii=False),
-                                                       encoding="utf-8")
+            Path(args.save, f"{name}.json").write_text(
+                json.dumps(res.pop("answer_records"), ensure_ascii=False), encoding="utf-8"
+            )
         print(table(name, res), flush=True)
     return 0
 

@@ -98,21 +98,32 @@ def main() -> None:
         con.close()
         rows.append((n, n_passages, "add", median_stats(adds)))
         rows.append((n, n_passages, "remove", median_stats(removes)))
-        sizes.append((n, n_passages, full["derived_s"], time.perf_counter() - t,
-                      store.dense_path(target, g).stat().st_size / 1e6, du_mb(store.lexical_path(target, g)),
-                      (target / store.DB_NAME).stat().st_size / 1e6))
+        sizes.append(
+            (
+                n,
+                n_passages,
+                full["derived_s"],
+                time.perf_counter() - t,
+                store.dense_path(target, g).stat().st_size / 1e6,
+                du_mb(store.lexical_path(target, g)),
+                (target / store.DB_NAME).stat().st_size / 1e6,
+            )
+        )
         print(f"{n} issues measured", file=sys.stderr)
 
-    print("\nAdd / remove one issue (the 67-passage sample) — SYNTHETIC archive, seconds, median of"
-          f" {args.repeat}:\n")
-    print("| issues | passages | op | total | parse | chunk+tokens | embed | lock wait | db | derived files | commit |"
-          " derived built |")
+    print(f"\nAdd / remove one issue (the 67-passage sample) — SYNTHETIC archive, seconds, median of {args.repeat}:\n")
+    print(
+        "| issues | passages | op | total | parse | chunk+tokens | embed | lock wait | db | derived files | commit |"
+        " derived built |"
+    )
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for n, p, op, s in rows:
         cells = " | ".join(f"{s.get(k, 0):.2f}" for k in STEPS)
         print(f"| {n} | {p} | {op} | {s['total_s']:.2f} | {cells} | {s['how']} |")
-    print("\nFull rebuild of the derived files from the database (what every write would cost without the"
-          " incremental path), and sizes:\n")
+    print(
+        "\nFull rebuild of the derived files from the database (what every write would cost without the"
+        " incremental path), and sizes:\n"
+    )
     print("| issues | passages | full derived build s | repair total s | dense MB | lexical MB | qa.db MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n, p, d, total, dmb, lmb, dbmb in sizes:

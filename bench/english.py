@@ -60,13 +60,17 @@ def main() -> int:
         out["MRR@10"] = sum(1 / r for r in ranks if r) / n
         return out
 
-    rows = [("lexical, question tokens", recall("lexical", False)),
-            ("lexical + translated terms", recall("lexical", True)),
-            ("dense", recall("dense", False))]
+    rows = [
+        ("lexical, question tokens", recall("lexical", False)),
+        ("lexical + translated terms", recall("lexical", True)),
+        ("dense", recall("dense", False)),
+    ]
     for w in (float(x) for x in args.weights.split(",")):
         rows.append((f"hybrid, translated, dense weight {w:g}", recall("hybrid", True, w)))
-    print(f"cmrc2018-en: {len(questions)} questions over {len(passages)} passages;"
-          f" translation {translate_ms:.1f} ms/question, query embedding {embed_ms:.1f} ms/question\n")
+    print(
+        f"cmrc2018-en: {len(questions)} questions over {len(passages)} passages;"
+        f" translation {translate_ms:.1f} ms/question, query embedding {embed_ms:.1f} ms/question\n"
+    )
     print("| method | R@1 | R@5 | R@10 | MRR@10 |\n|---|---|---|---|---|")
     for name, m in rows:
         print(f"| {name} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")

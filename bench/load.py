@@ -134,15 +134,21 @@ def main() -> int:
         tmp.cleanup()
 
     ms = sorted(x * 1000 for x in latencies)
-    print(f"Web chat under load: {args.readers} {args.client} readers asking back to back for {args.seconds:g} s"
-          f" on 127.0.0.1 ({os.cpu_count()} CPUs)\n")
-    print("| startup to first answer | answers | answers/s | p50 ms | p95 ms | max ms | errors"
-          " | server CPU ms/answer | client CPU ms/answer |")
+    print(
+        f"Web chat under load: {args.readers} {args.client} readers asking back to back for {args.seconds:g} s"
+        f" on 127.0.0.1 ({os.cpu_count()} CPUs)\n"
+    )
+    print(
+        "| startup to first answer | answers | answers/s | p50 ms | p95 ms | max ms | errors"
+        " | server CPU ms/answer | client CPU ms/answer |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     n = max(len(ms), 1)
-    cells = (f"{percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | {ms[-1]:.0f}" if ms else "- | - | -")
-    print(f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {cells} | {len(errors)} |"
-          f" {1000 * server_cpu / n:.0f} | {1000 * client_cpu / n:.0f} |")
+    cells = f"{percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | {ms[-1]:.0f}" if ms else "- | - | -"
+    print(
+        f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {cells} | {len(errors)} |"
+        f" {1000 * server_cpu / n:.0f} | {1000 * client_cpu / n:.0f} |"
+    )
     print(f"\nmachine load average at the end: {os.getloadavg()[0]:.1f} (the load generator shares the cores)")
     for e in sorted(set(errors))[:5]:
         print(f"\nerror: {e}")

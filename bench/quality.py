@@ -76,7 +76,10 @@ def main() -> None:
         res = run_child(name, baseline=False)
         if not args.no_minilm:
             base = run_child(name, baseline=True)
-            res["minilm_dense"] = base["modes"]["dense"] | {"build_s": base["build_s"], "peak_rss_mb": base["peak_rss_mb"]}
+            res["minilm_dense"] = base["modes"]["dense"] | {
+                "build_s": base["build_s"],
+                "peak_rss_mb": base["peak_rss_mb"],
+            }
         res["wall_s"] = round(time.perf_counter() - t, 1)
         results[name] = res
         out_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
@@ -87,35 +90,49 @@ def print_tables(results: dict) -> None:
     print("\n### Retrieval (R@k: the gold passage among the top k)\n")
     print("| set | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|")
-    names = {"hybrid": "ours, hybrid", "dense": "ours, dense only (USE)", "lexical": "ours, BM25 alone (jieba + bigrams)"}
+    names = {
+        "hybrid": "ours, hybrid",
+        "dense": "ours, dense only (USE)",
+        "lexical": "ours, BM25 alone (jieba + bigrams)",
+    }
     for name, res in results.items():
         rows = [(names[m], res["modes"][m]) for m in ("hybrid", "dense", "lexical") if m in res["modes"]]
         if "minilm_dense" in res:
             rows.append(("generic RAG: all-MiniLM-L6-v2 + FAISS flat", res["minilm_dense"]))
         for label, m in rows:
-            print(f"| {name} | {label} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f}"
-                  f" | {m['p50_ms']} | {m['p95_ms']} |")
+            print(
+                f"| {name} | {label} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f}"
+                f" | {m['p50_ms']} | {m['p95_ms']} |"
+            )
     print("\n### Cost of each run (one process each: build the index, then all its questions)\n")
     print("| set | method | passages | build s | peak RSS MB |")
     print("|---|---|---|---|---|")
     for name, res in results.items():
-        print(f"| {name} | ours (USE; hybrid, dense and lexical share one index) | {res['passages']} | {res['build_s']}"
-              f" | {res.get('peak_rss_mb', '—')} |")
+        print(
+            f"| {name} | ours (USE; hybrid, dense and lexical share one index) | {res['passages']} | {res['build_s']}"
+            f" | {res.get('peak_rss_mb', '—')} |"
+        )
         if "minilm_dense" in res:
             m = res["minilm_dense"]
-            print(f"| {name} | generic RAG: all-MiniLM-L6-v2 + FAISS flat | {res['passages']} | {m['build_s']}"
-                  f" | {m.get('peak_rss_mb', '—')} |")
+            print(
+                f"| {name} | generic RAG: all-MiniLM-L6-v2 + FAISS flat | {res['passages']} | {m['build_s']}"
+                f" | {m.get('peak_rss_mb', '—')} |"
+            )
     print("\n### Answers (hybrid retrieval, top 5 passages)\n")
-    print("| set | sentence acc | baseline: 1st sentence of top passage | short-answer EM | contains | coverage"
-          " | EM when answered | abstained on unanswerable | search p50/p95 ms | ask p50/p95 ms |")
+    print(
+        "| set | sentence acc | baseline: 1st sentence of top passage | short-answer EM | contains | coverage"
+        " | EM when answered | abstained on unanswerable | search p50/p95 ms | ask p50/p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, res in results.items():
         if "answers" not in res:
             continue
         a, lat = res["answers"]["all"], res["answers"]["latency_ms"]
-        print(f"| {name} | {a['sentence_acc']} | {a['baseline_sentence_acc']} | {a['em']} | {a['contains']}"
-              f" | {a['coverage']} | {a['acc_answered']} | {a.get('abstained_unanswerable', '—')}"
-              f" | {lat['search_p50']}/{lat['search_p95']} | {lat['ask_p50']}/{lat['ask_p95']} |")
+        print(
+            f"| {name} | {a['sentence_acc']} | {a['baseline_sentence_acc']} | {a['em']} | {a['contains']}"
+            f" | {a['coverage']} | {a['acc_answered']} | {a.get('abstained_unanswerable', '—')}"
+            f" | {lat['search_p50']}/{lat['search_p95']} | {lat['ask_p50']}/{lat['ask_p95']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,13 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 SAMPLE = ROOT / "data" / "issues" / "sample-issue.txt"
 BENCH = ROOT.parent / "shared" / "bench"
-QUESTIONS = ["市派驻村工作队有多少支?", "how many work teams were dispatched?", "长株潭城际铁路上线运营的动车组车底有多少组?",
-             "Who is the Party secretary of Zhuzhou?", "What did high-tech industry value added grow by in 2020?"]
+QUESTIONS = [
+    "市派驻村工作队有多少支?",
+    "how many work teams were dispatched?",
+    "长株潭城际铁路上线运营的动车组车底有多少组?",
+    "Who is the Party secretary of Zhuzhou?",
+    "What did high-tech industry value added grow by in 2020?",
+]
 
 
 def pct(values, q):
@@ -73,10 +78,15 @@ def bench_index() -> dict:
         write(Path(tmp) / "ix", [issue], max_chars=10**9)
         total_s = time.perf_counter() - t
     return {
-        "passages": n, "parse_sample_ms": round(parse_s * 1000, 1), "parse_sample_paragraphs": n_sample,
-        "tokenize_per_s": round(n / tok_s, 1), "embed_per_s": round(n / embed_s, 1),
-        "build_total_s": round(total_s, 1), "build_per_s": round(n / total_s, 1),
-        "write_other_s": round(total_s - tok_s - embed_s, 1), "peak_rss_mb": peak_rss_mb(),
+        "passages": n,
+        "parse_sample_ms": round(parse_s * 1000, 1),
+        "parse_sample_paragraphs": n_sample,
+        "tokenize_per_s": round(n / tok_s, 1),
+        "embed_per_s": round(n / embed_s, 1),
+        "build_total_s": round(total_s, 1),
+        "build_per_s": round(n / total_s, 1),
+        "write_other_s": round(total_s - tok_s - embed_s, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -84,20 +94,30 @@ def bench_cold() -> dict:
     """Process start to first answer, with a built index of the sample (the `qa ask` console script)."""
     with tempfile.TemporaryDirectory() as tmp:
         ix = Path(tmp) / "ix"
-        subprocess.run([sys.executable, "-m", "qa.cli", "index", "build", str(SAMPLE), "--index-dir", str(ix), "-q"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "qa.cli", "index", "build", str(SAMPLE), "--index-dir", str(ix), "-q"],
+            check=True,
+            capture_output=True,
+        )
         runs = []
         for q in QUESTIONS[:3]:
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "qa.cli", "ask", q, "--index-dir", str(ix), "-k", "3"], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "qa.cli", "ask", q, "--index-dir", str(ix), "-k", "3"],
+                check=True,
+                capture_output=True,
+            )
             runs.append(time.perf_counter() - t)
-        code = ("import time;t=time.perf_counter();import qa;ix=qa.Index.open(%r);r=ix.ask(%r);"
-                "print(time.perf_counter()-t, [int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
-                ) % (str(ix), QUESTIONS[0])
+        code = (
+            f"import time;t=time.perf_counter();import qa;ix=qa.Index.open({str(ix)!r});r=ix.ask({QUESTIONS[0]!r});"
+            "print(time.perf_counter()-t, [int(l.split()[1])/1024 for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+        )
         out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
-    return {"cli_first_answer_s": [round(x, 2) for x in runs], "python_first_answer_s": round(float(out[0]), 2),
-            "python_peak_rss_mb": round(float(out[1]), 1)}
+    return {
+        "cli_first_answer_s": [round(x, 2) for x in runs],
+        "python_first_answer_s": round(float(out[0]), 2),
+        "python_peak_rss_mb": round(float(out[1]), 1),
+    }
 
 
 def build_synthetic(n: int, path: Path) -> dict:
@@ -141,15 +161,18 @@ def bench_scale_one(n: int, path: Path) -> dict:
 
 def bench_faiss(path: Path, n_queries: int = 200) -> dict:
     """Flat vs IVF vs HNSW on the stored vectors: recall@10 against flat, and latency."""
-    import faiss
     import sqlite3
+
+    import faiss
 
     from qa import store
 
     con = sqlite3.connect(path / store.DB_NAME)
     ids, vecs = store.load_vectors(con, "use-multilingual-v3", 512)
     rng = np.random.default_rng(1)
-    queries = vecs[rng.choice(len(vecs), n_queries, replace=False)] + rng.normal(0, 0.05, (n_queries, 512)).astype(np.float32)
+    queries = vecs[rng.choice(len(vecs), n_queries, replace=False)] + rng.normal(0, 0.05, (n_queries, 512)).astype(
+        np.float32
+    )
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     flat = faiss.IndexFlatIP(512)
     flat.add(vecs)
@@ -159,9 +182,9 @@ def bench_faiss(path: Path, n_queries: int = 200) -> dict:
         lat, found = [], []
         for q in queries:
             t = time.perf_counter()
-            _, I = index.search(q.reshape(1, -1), 10)
+            _, ids = index.search(q.reshape(1, -1), 10)
             lat.append((time.perf_counter() - t) * 1000)
-            found.append(I[0])
+            found.append(ids[0])
         return lat, found
 
     lat, truth = timed(flat)
@@ -176,8 +199,12 @@ def bench_faiss(path: Path, n_queries: int = 200) -> dict:
         ivf.nprobe = nprobe
         lat, found = timed(ivf)
         rec = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
-        out[f"ivf{nlist}/nprobe{nprobe}"] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
-                                             "recall@10": round(float(rec), 3), "build_s": round(build, 1)}
+        out[f"ivf{nlist}/nprobe{nprobe}"] = {
+            "p50_ms": pct(lat, 50),
+            "p95_ms": pct(lat, 95),
+            "recall@10": round(float(rec), 3),
+            "build_s": round(build, 1),
+        }
     hnsw = faiss.IndexHNSWFlat(512, 32, faiss.METRIC_INNER_PRODUCT)
     t = time.perf_counter()
     hnsw.add(vecs)
@@ -185,8 +212,12 @@ def bench_faiss(path: Path, n_queries: int = 200) -> dict:
     hnsw.hnsw.efSearch = 64
     lat, found = timed(hnsw)
     rec = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])
-    out["hnsw32/ef64"] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "recall@10": round(float(rec), 3),
-                          "build_s": round(build, 1)}
+    out["hnsw32/ef64"] = {
+        "p50_ms": pct(lat, 50),
+        "p95_ms": pct(lat, 95),
+        "recall@10": round(float(rec), 3),
+        "build_s": round(build, 1),
+    }
     return out
 
 
@@ -231,18 +262,22 @@ def main() -> None:
     results["machine"] = {"cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     if "index" in args.parts:
         results["index"] = r = bench_index()
-        print("\n## Indexing (cmrc2018, %d passages)\n" % r["passages"])
+        print(f"\n## Indexing (cmrc2018, {r['passages']} passages)\n")
         print("| stage | rate |\n|---|---|")
         print(f"| parse (sample issue, {r['parse_sample_paragraphs']} paragraphs) | {r['parse_sample_ms']} ms |")
         print(f"| tokenize (jieba + bigrams) | {r['tokenize_per_s']} passages/s |")
         print(f"| embed (USE via sentence-transformers) | {r['embed_per_s']} passages/s |")
-        print(f"| whole `write` (tokenize + embed + SQLite + FAISS + BM25) | {r['build_per_s']} passages/s ({r['build_total_s']} s) |")
+        print(
+            f"| whole `write` (tokenize + embed + SQLite + FAISS + BM25) | {r['build_per_s']} passages/s ({r['build_total_s']} s) |"
+        )
         print(f"| peak RSS | {r['peak_rss_mb']} MB |")
     if "cold" in args.parts:
         results["cold"] = r = bench_cold()
         print("\n## Cold start (sample index)\n")
         print(f"- `qa ask` process start → answer printed: {r['cli_first_answer_s']} s")
-        print(f"- `import qa; Index.open(); ask()` in a fresh interpreter: {r['python_first_answer_s']} s, peak RSS {r['python_peak_rss_mb']} MB")
+        print(
+            f"- `import qa; Index.open(); ask()` in a fresh interpreter: {r['python_first_answer_s']} s, peak RSS {r['python_peak_rss_mb']} MB"
+        )
     if "scale" in args.parts:
         scale = results.setdefault("scale", {})
         faiss_res = results.setdefault("faiss", {})
@@ -253,18 +288,26 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "ix"
                 b = build_synthetic(n, path)
-                child = subprocess.run([sys.executable, __file__, "--scale-child", str(n), str(path)], check=True,
-                                       capture_output=True, text=True)
+                child = subprocess.run(
+                    [sys.executable, __file__, "--scale-child", str(n), str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
                 r = json.loads(child.stdout.strip().splitlines()[-1]) | b
                 scale[str(n)] = r
                 if n >= 10000:
                     faiss_res[str(n)] = bench_faiss(path)
             s, a = r.get("search", {}), r.get("ask", {})
-            print(f"| {r['passages']} | {r['build_s']} | {r['open_first_query_s']} | {s.get('p50_ms')}/{s.get('p95_ms')}/{s.get('p99_ms')}"
-                  f" | {a.get('p50_ms')}/{a.get('p95_ms')}/{a.get('p99_ms')} | {r['peak_rss_mb']} |")
+            print(
+                f"| {r['passages']} | {r['build_s']} | {r['open_first_query_s']} | {s.get('p50_ms')}/{s.get('p95_ms')}/{s.get('p99_ms')}"
+                f" | {a.get('p50_ms')}/{a.get('p95_ms')}/{a.get('p99_ms')} | {r['peak_rss_mb']} |"
+            )
         for n, res in faiss_res.items():
-            print(f"\nFAISS at {n} passages: " + "; ".join(f"{k}: recall@10 {v['recall@10']}, p95 {v['p95_ms']} ms"
-                                                          for k, v in res.items()))
+            print(
+                f"\nFAISS at {n} passages: "
+                + "; ".join(f"{k}: recall@10 {v['recall@10']}, p95 {v['p95_ms']} ms" for k, v in res.items())
+            )
         print(f"\nplot: {plot(scale).relative_to(ROOT)}")
     result_path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
 

@@ -1,9 +1,9 @@
 """newspaper-qa: ask a newspaper archive a question, get the short answer and the paragraphs it came from.
 
-    import qa
-    index = qa.Index.open("index")
-    hits = index.search("市派驻村工作队有多少支?", k=5)     # list[qa.Passage], best first
-    qa.retrieve("how many work teams were dispatched?")   # same, on the default index
+import qa
+index = qa.Index.open("index")
+hits = index.search("市派驻村工作队有多少支?", k=5)     # list[qa.Passage], best first
+qa.retrieve("how many work teams were dispatched?")   # same, on the default index
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 from .search import Passage
 from .text import SENTENCE_END, STOP_WORDS, bigrams, has_cjk, split_sentences, to_simplified, words
@@ -17,9 +17,20 @@ TYPES = ("quantity", "percent", "date", "time", "person", "place", "org", "docum
 # cmrc2018 + cmrc2018-en records (label: the best candidate holds or is held by a gold answer, since bench spans are cut
 # differently); THRESHOLDS: for Chinese and for English questions, the lowest confidence whose answers above it were
 # right 85% of the time on that language's set.
-WEIGHTS = {"bias": -0.936, "sentence": -0.795, "cosine": 0.363, "sentence_margin": 1.359, "context": 1.137,
-           "english_context": 0.148, "margin": 0.779, "unit": 0.848, "rank": -1.491, "english": -0.776,
-           "typed_prior": 0.978, "align": 1.057}
+WEIGHTS = {
+    "bias": -0.936,
+    "sentence": -0.795,
+    "cosine": 0.363,
+    "sentence_margin": 1.359,
+    "context": 1.137,
+    "english_context": 0.148,
+    "margin": 0.779,
+    "unit": 0.848,
+    "rank": -1.491,
+    "english": -0.776,
+    "typed_prior": 0.978,
+    "align": 1.057,
+}
 THRESHOLDS = {False: 0.643, True: 0.668}
 # Below this share of the question's (weighted) words in the sentence, or for English this cosine, no short answer:
 # the 2nd percentile among right answers on cmrc2018 / cmrc2018-en (bench sets have no unanswerable questions).
@@ -42,77 +53,175 @@ MAX_TYPED_BONUS = TYPED_SENTENCE_BONUS + 0.1 * SPAN_SCORE_MAX
 # ----- question typing -----
 
 _ZH_TYPES = [
-    ("document", r"(什么|哪部|哪个|哪项|哪份|哪一?部|哪些|何种|哪首|什么样的)[^，。？?]{0,6}?(办法|条例|法规|法律|规定|文件|计划|规划|方案|意见|通知|歌曲?|书籍?|作品|讲话|报告)"
-                 r"|(办法|条例|法规|歌曲?|文件)(的名称|叫什么|是什么)|书名"),
-    ("percent", r"百分之几|百分比|比例|占比|比重|增长率|增速|增幅|涨幅|降幅|百分点|什么水平|[率幅速]是?多少|(增长|下降|提高|降低|上涨|高出|低了|增加|减少)了?(多少|几成)(?![支个家名人项对组趟次元亿万])"),
+    (
+        "document",
+        r"(什么|哪部|哪个|哪项|哪份|哪一?部|哪些|何种|哪首|什么样的)[^，。？?]{0,6}?(办法|条例|法规|法律|规定|文件|计划|规划|方案|意见|通知|歌曲?|书籍?|作品|讲话|报告)"
+        r"|(办法|条例|法规|歌曲?|文件)(的名称|叫什么|是什么)|书名",
+    ),
+    (
+        "percent",
+        r"百分之几|百分比|比例|占比|比重|增长率|增速|增幅|涨幅|降幅|百分点|什么水平|[率幅速]是?多少|(增长|下降|提高|降低|上涨|高出|低了|增加|减少)了?(多少|几成)(?![支个家名人项对组趟次元亿万])",
+    ),
     ("time", r"几点|几时几分|什么时刻|哪个时刻|几时"),
-    ("date", r"什么时候|何时|哪天|哪一天|哪日|几月|几号|几日|哪年|哪一年|什么时间|日期|哪个月|何年|年份|哪个年代|哪一?个?时期|什么年代"),
-    ("org", r"哪[家所]|哪[一两三几]?个(公司|单位|部门|机构|企业|集团|组织|机关|银行|大学|学校|医院|协会|团体|政府)"
-            r"|什么(公司|单位|部门|机构|企业|集团|组织|机关)|哪些(公司|单位|部门|机构|企业|集团)|由哪(个|些)?(单位|部门|公司)?"),
+    (
+        "date",
+        r"什么时候|何时|哪天|哪一天|哪日|几月|几号|几日|哪年|哪一年|什么时间|日期|哪个月|何年|年份|哪个年代|哪一?个?时期|什么年代",
+    ),
+    (
+        "org",
+        r"哪[家所]|哪[一两三几]?个(公司|单位|部门|机构|企业|集团|组织|机关|银行|大学|学校|医院|协会|团体|政府)"
+        r"|什么(公司|单位|部门|机构|企业|集团|组织|机关)|哪些(公司|单位|部门|机构|企业|集团)|由哪(个|些)?(单位|部门|公司)?",
+    ),
     ("person", r"谁|哪位|哪[一两三几]?个人|什么人|何人|姓名|叫什么名字"),
-    ("place", r"哪里|哪儿|何处|何地|什么地方|在哪|哪[一两三几]?(个|座)?(城市|地方|省|市|县|区|国家|站|村|镇|地区|国|州)|哪座"),
-    ("quantity", r"多少|几[个支名人家项对组趟次年天位座条所台辆种批件处户套倍岁届期周场首部篇本张]?|多[长远高大重久宽深厚]"),
+    (
+        "place",
+        r"哪里|哪儿|何处|何地|什么地方|在哪|哪[一两三几]?(个|座)?(城市|地方|省|市|县|区|国家|站|村|镇|地区|国|州)|哪座",
+    ),
+    (
+        "quantity",
+        r"多少|几[个支名人家项对组趟次年天位座条所台辆种批件处户套倍岁届期周场首部篇本张]?|多[长远高大重久宽深厚]",
+    ),
 ]
 _EN_TYPES = [
-    ("document", r"\b(which|what) (\w+ )?(regulations?|laws?|rules?|measures|documents?|plans?|policy|policies|songs?|books?|speech|report)\b"
-                 r"|\b(name|title) of the (regulation|law|document|plan|song|measures)"),
-    ("percent", r"\bpercent|\bpercentage|\brate\b|\bby how much\b|\bshare of\b|\bproportion\b|percentage points?"
-                r"|\bhow (much|fast) did .* (grow|increase|rise|fall|drop|decline)|\bgrowth\b"),
+    (
+        "document",
+        r"\b(which|what) (\w+ )?(regulations?|laws?|rules?|measures|documents?|plans?|policy|policies|songs?|books?|speech|report)\b"
+        r"|\b(name|title) of the (regulation|law|document|plan|song|measures)",
+    ),
+    (
+        "percent",
+        r"\bpercent|\bpercentage|\brate\b|\bby how much\b|\bshare of\b|\bproportion\b|percentage points?"
+        r"|\bhow (much|fast) did .* (grow|increase|rise|fall|drop|decline)|\bgrowth\b",
+    ),
     ("time", r"\bwhat time\b|\bat what hour\b|\bwhich hour\b|\bwhat o'clock\b"),
-    ("date", r"\bwhen\b|\bwhat date\b|\bwhich (day|date|year|month|period|decade|century)\b|\bwhat (day|year|month|period|decade|century)\b|\bon what day\b"),
-    ("org", r"\b(which|what) (\w+ )?(company|companies|agency|agencies|organi[sz]ations?|departments?|office|bureau|institutions?|units?|firms?|group|enterprises?|body|bank|university|school|hospital|association|team)\b"),
-    ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bwhat is the name of the (chairman|mayor|secretary|director|president|reporter|person|man|woman)"),
-    ("place", r"\bwhere\b|\b(which|what) (\w+ )?(city|cities|place|station|district|county|province|country|town|village|area|region|island|river|mountain)\b"),
-    ("quantity", r"\bhow (many|much|long|far|big|large|old|often|tall|high|wide)\b|\bwhat (is the )?(number|amount|total)\b|\bnumber of\b"),
+    (
+        "date",
+        r"\bwhen\b|\bwhat date\b|\bwhich (day|date|year|month|period|decade|century)\b|\bwhat (day|year|month|period|decade|century)\b|\bon what day\b",
+    ),
+    (
+        "org",
+        r"\b(which|what) (\w+ )?(company|companies|agency|agencies|organi[sz]ations?|departments?|office|bureau|institutions?|units?|firms?|group|enterprises?|body|bank|university|school|hospital|association|team)\b",
+    ),
+    (
+        "person",
+        r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bwhat is the name of the (chairman|mayor|secretary|director|president|reporter|person|man|woman)",
+    ),
+    (
+        "place",
+        r"\bwhere\b|\b(which|what) (\w+ )?(city|cities|place|station|district|county|province|country|town|village|area|region|island|river|mountain)\b",
+    ),
+    (
+        "quantity",
+        r"\bhow (many|much|long|far|big|large|old|often|tall|high|wide)\b|\bwhat (is the )?(number|amount|total)\b|\bnumber of\b",
+    ),
 ]
 _ZH_TYPES = [(t, re.compile(p)) for t, p in _ZH_TYPES]
 _EN_TYPES = [(t, re.compile(p, re.I)) for t, p in _EN_TYPES]
 
 # Interrogative phrases: removed before the question's words are matched against the text.
 _INTERROGATIVE = re.compile(
-    r"多少|几|什么|哪[里儿些个家位天年一座部项份首所]?|谁|何[时地处种人年]?|怎么样?|怎样|如何|为什么|吗|呢|是否|是不是|有没有")
+    r"多少|几|什么|哪[里儿些个家位天年一座部项份首所]?|谁|何[时地处种人年]?|怎么样?|怎样|如何|为什么|吗|呢|是否|是不是|有没有"
+)
 
 # Measure words and units, longest first (a number keeps the one printed after it).
 UNITS = sorted(
     """个百分点 百分点 % ％ 个工作日 工作日 个小时 亿元 万元 千元 元 亿美元 万美元 美元 亿人次 万人次 人次 万人 人 名 位 支 个 家 项 对 组 趟 次 场 座 条 所
     台 辆 种 批 件 处 户 套 年 天 日 个月 小时 分钟 秒 公里 千米 米 平方米 平方公里 万平方米 亩 万亩 公顷 吨 万吨 千克 公斤 克 岁 倍 届
     期 周 层 部 首 篇 本 张 块 株 头 只 间 栋 幢 段 份 家次 班 列 架 艘 门 所 座 节 集 章 卷 款 枚 颗 度 周年 代 轮 季 季度 分""".split(),
-    key=len, reverse=True)
+    key=len,
+    reverse=True,
+)
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUM = r"(?:\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
 _MAG = r"(?:[万亿千百]|万亿)?"
 QUANTITY = re.compile(rf"(?<![\d.])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?P<unit>{_UNIT_RE})?")
-PERCENT = re.compile(rf"(?<![\d.])(?:\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二三四五六七八九十百点]+|\d+(?:\.\d+)?个?百分点|{_NUM}倍|[一二三四五六七八九十]成)")
+PERCENT = re.compile(
+    rf"(?<![\d.])(?:\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二三四五六七八九十百点]+|\d+(?:\.\d+)?个?百分点|{_NUM}倍|[一二三四五六七八九十]成)"
+)
 _YEAR = r"(?:公元前?)?(?:\d{2,4}|[零〇一二三四五六七八九]{2,4})年"
 _MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号])?"
 _PART = r"(?:[上中下]旬|初|底|末|中|上午|下午|晚上?|凌晨|中午|早上)?"
 DATE = re.compile(
     rf"(?:(?:去年|今年|明年|前年|同年|当年){_MD}|{_YEAR}(?:{_MD})?|{_MD}|\d{{1,2}}[日号](?=[上下晚凌早中]|起|前|后|当天|,|，)){_PART}"
-    rf"|(?:\d{{1,2}}|[一二三四五六七八九十二]{{1,3}})世纪(?:\d{{2}}年代|[上中下]半叶|初|末)?|\d{{2,4}}年代|近日|日前|昨天|今天|当天|上周|本周|近期")
+    rf"|(?:\d{{1,2}}|[一二三四五六七八九十二]{{1,3}})世纪(?:\d{{2}}年代|[上中下]半叶|初|末)?|\d{{2,4}}年代|近日|日前|昨天|今天|当天|上周|本周|近期"
+)
 _SAME_DAY = frozenset({"当天"})  # the DATE candidates that name the day of another date
 _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
-TIME = re.compile(r"(?:上午|下午|晚上?|凌晨|中午|早上)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[时点](?:\d{1,2}分|整|半|许)?|\d{1,2}:\d{2}")
+TIME = re.compile(
+    r"(?:上午|下午|晚上?|凌晨|中午|早上)?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[时点](?:\d{1,2}分|整|半|许)?|\d{1,2}:\d{2}"
+)
 DOCUMENT = re.compile(r"《[^《》]{1,60}》")
 _ORG_SUFFIX = re.compile(
-    r"(有限公司|有限责任公司|股份有限公司|公司|集团|局|办公室|委员会|委|厅|部|院|所|中心|银行|大学|学院|学校|医院|协会|学会|机构|机关|办|处|署|站|队|会|联合会|政府|法院|检察院|基金会|研究会|俱乐部|工作室)$")
+    r"(有限公司|有限责任公司|股份有限公司|公司|集团|局|办公室|委员会|委|厅|部|院|所|中心|银行|大学|学院|学校|医院|协会|学会|机构|机关|办|处|署|站|队|会|联合会|政府|法院|检察院|基金会|研究会|俱乐部|工作室)$"
+)
 _PLACE_SUFFIX = re.compile(r"(省|市|县|区|镇|乡|村|站|路|街|州|岛|山|河|湖|江|国|港|城|湾|峡|镇|道)$")
-_TITLE = re.compile(r"(总书记|副书记|书记|副市长|市长|区长|县长|省长|主席|董事长|总经理|副总经理|执行董事|经理|主任|局长|厅长|部长|院长|校长|教授|记者|通讯员|总裁|队长|处长|科长|委员|专家|作者|导演|演员|歌手)[/／:：]?$")
-_TITLED_NAME = re.compile(_TITLE.pattern.replace("[/／:：]?$", r"[/／:：]?(?:([\u4e00-\u9fff]{2,4})(?=[，,、。；;：:）)”\s]|$)"
-                                                          r"|([\u4e00-\u9fff]{2,3}?)(?=就|在|说|表示|指出|强调|等|和|与|主持|对|介绍|认为|带领|率|出席|参加|一行))"))
-_DATE_GRAIN = [(r"哪一?年|何年|\b(which|what) year\b|\bin what year\b", "年|世纪|年代"),
-               (r"哪一?个?月|几月(?!几)|\b(which|what) month\b", "月"),
-               (r"哪一?天|几号|几日|几月几[日号]|\b(which|what) day\b|\bon what date\b", "[日号天]|当天|近日|日前")]
+_TITLE = re.compile(
+    r"(总书记|副书记|书记|副市长|市长|区长|县长|省长|主席|董事长|总经理|副总经理|执行董事|经理|主任|局长|厅长|部长|院长|校长|教授|记者|通讯员|总裁|队长|处长|科长|委员|专家|作者|导演|演员|歌手)[/／:：]?$"
+)
+_TITLED_NAME = re.compile(
+    _TITLE.pattern.replace(
+        "[/／:：]?$",
+        r"[/／:：]?(?:([\u4e00-\u9fff]{2,4})(?=[，,、。；;：:）)”\s]|$)"
+        r"|([\u4e00-\u9fff]{2,3}?)(?=就|在|说|表示|指出|强调|等|和|与|主持|对|介绍|认为|带领|率|出席|参加|一行))",
+    )
+)
+_DATE_GRAIN = [
+    (r"哪一?年|何年|\b(which|what) year\b|\bin what year\b", "年|世纪|年代"),
+    (r"哪一?个?月|几月(?!几)|\b(which|what) month\b", "月"),
+    (r"哪一?天|几号|几日|几月几[日号]|\b(which|what) day\b|\bon what date\b", "[日号天]|当天|近日|日前"),
+]
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都而就被把对从为以于之其这那有个中上下吗呢吧啊着过等哪什么谁多少几")
 _GENERIC_ZH = frozenset("年 月 日 时 图 作 组 市 村 老 人 个 家 是 有".split())  # too common to tell sentences apart
 _DEICTIC = re.compile(r"(该|本|此|其|这|那|我|贵|各|上述|有关|相关)")  # 该公司 names no company
 _EN_UNITS = {
-    "team": "支", "teams": "支", "pair": "对", "pairs": "对", "train": "趟", "trains": "趟", "yuan": "元", "percent": "%",
-    "people": "人", "persons": "人", "person": "人", "experts": "名", "companies": "家", "company": "家", "enterprises": "家",
-    "firms": "家", "projects": "项", "items": "项", "minutes": "分钟", "minute": "分钟", "hours": "小时", "kilometers": "公里",
-    "kilometres": "公里", "years": "年", "days": "天", "units": "个", "departments": "个", "indicators": "个",
-    "communities": "个", "neighborhoods": "个", "neighbourhoods": "个", "sets": "组", "times": "次", "meetings": "场",
-    "sessions": "场", "hospitals": "家", "outlets": "处", "stores": "家", "shops": "家", "tons": "吨", "households": "户",
-    "villages": "个", "cities": "个", "counties": "个", "areas": "个", "places": "个", "industries": "个", "sectors": "个",
+    "team": "支",
+    "teams": "支",
+    "pair": "对",
+    "pairs": "对",
+    "train": "趟",
+    "trains": "趟",
+    "yuan": "元",
+    "percent": "%",
+    "people": "人",
+    "persons": "人",
+    "person": "人",
+    "experts": "名",
+    "companies": "家",
+    "company": "家",
+    "enterprises": "家",
+    "firms": "家",
+    "projects": "项",
+    "items": "项",
+    "minutes": "分钟",
+    "minute": "分钟",
+    "hours": "小时",
+    "kilometers": "公里",
+    "kilometres": "公里",
+    "years": "年",
+    "days": "天",
+    "units": "个",
+    "departments": "个",
+    "indicators": "个",
+    "communities": "个",
+    "neighborhoods": "个",
+    "neighbourhoods": "个",
+    "sets": "组",
+    "times": "次",
+    "meetings": "场",
+    "sessions": "场",
+    "hospitals": "家",
+    "outlets": "处",
+    "stores": "家",
+    "shops": "家",
+    "tons": "吨",
+    "households": "户",
+    "villages": "个",
+    "cities": "个",
+    "counties": "个",
+    "areas": "个",
+    "places": "个",
+    "industries": "个",
+    "sectors": "个",
 }
 
 
@@ -146,6 +255,7 @@ def question_unit(question: str) -> str | None:
 
 # ----- the answer -----
 
+
 @dataclass
 class Answer:
     """A short answer (or None when unsure), the sentence that supports it and the passage it was printed in."""
@@ -170,11 +280,16 @@ class Answer:
 
     def to_dict(self) -> dict:
         return {
-            "text": self.text, "sentence": self.sentence, "citation": self.citation,
-            "confidence": round(self.confidence, 3), "type": self.qtype,
+            "text": self.text,
+            "sentence": self.sentence,
+            "citation": self.citation,
+            "confidence": round(self.confidence, 3),
+            "type": self.qtype,
             "passage_id": self.passage.id if self.passage else None,
-            "sentence_start": self.sentence_start, "sentence_end": self.sentence_end,
-            "answer_start": self.answer_start, "answer_end": self.answer_end,
+            "sentence_start": self.sentence_start,
+            "sentence_end": self.sentence_end,
+            "answer_start": self.answer_start,
+            "answer_end": self.answer_end,
         }
 
 
@@ -216,7 +331,7 @@ def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
                 continue
             if len(stripped) <= 8 and out and out[-1].passage is p:  # “……”吴飞说。 belongs to the quote
                 prev = out[-1]
-                prev.text = p.text[prev.start:start + s.index(stripped) + len(stripped)]
+                prev.text = p.text[prev.start : start + s.index(stripped) + len(stripped)]
                 prev.norm = to_simplified(prev.text)
                 continue
             out.append(_Sentence(r, article_rank, p, stripped, start + s.index(stripped), to_simplified(stripped)))
@@ -226,8 +341,9 @@ def _sentences(passages: list[Passage], max_passages: int) -> list[_Sentence]:
 Terms = list[tuple[list[tuple[str, float]], float]]  # (alternatives with their weights, weight of the term)
 
 
-def _question_terms(question: str, idf: Callable[[str], float], df: Callable[[str], int] | None = None,
-                    translated: list | None = None) -> Terms:
+def _question_terms(
+    question: str, idf: Callable[[str], float], df: Callable[[str], int] | None = None, translated: list | None = None
+) -> Terms:
     """Content words and bigrams of the question (interrogatives removed), weighted by inverse document frequency.
 
     For a question without Chinese, the Chinese candidates of its words: `translated` (qa.translate terms)."""
@@ -258,7 +374,7 @@ def _covered_share(terms: Terms, text: str) -> float:
     for alts, _ in terms:
         for t, _ in alts:
             for m in re.finditer(re.escape(t), text):
-                covered[m.start():m.end()] = [True] * len(t)
+                covered[m.start() : m.end()] = [True] * len(t)
     cjk = [c for c, _ in zip(text, covered) if has_cjk(c)]
     return sum(1 for c, cov in zip(text, covered) if cov and has_cjk(c)) / len(cjk) if cjk else 1.0
 
@@ -320,7 +436,7 @@ def _candidates(qtype: str, sentence: str) -> list[tuple[str, int, str | None]]:
     if qtype in ("quantity", "percent"):
         for m in PERCENT.finditer(s):
             kind = next((u for u in ("百分点", "倍", "成") if m.group().endswith(u)), "%")
-            found.append((sentence[m.start():m.end()], m.start(), kind))
+            found.append((sentence[m.start() : m.end()], m.start(), kind))
         if qtype == "quantity" or not found:
             taken = {(a, a + len(t)) for t, a, _ in found}
             for m in QUANTITY.finditer(s):
@@ -329,14 +445,14 @@ def _candidates(qtype: str, sentence: str) -> list[tuple[str, int, str | None]]:
                 num = m.group("num")
                 if not re.search(r"\d", num) and (not m.group("unit") or s.startswith(m.group("unit"), m.end())):
                     continue  # a bare Chinese numeral is a word (一些, 十分, 一家家), not a quantity
-                found.append((sentence[m.start():m.end()], m.start(), m.group("unit")))
+                found.append((sentence[m.start() : m.end()], m.start(), m.group("unit")))
     elif qtype in ("date", "time"):
-        for rx in ((TIME, DATE) if qtype == "time" else (DATE, TIME)):
+        for rx in (TIME, DATE) if qtype == "time" else (DATE, TIME):
             for m in rx.finditer(s):
                 if m.group().strip() and not any(a <= m.start() < a + len(t) for t, a, _ in found):
-                    found.append((sentence[m.start():m.end()], m.start(), "time" if rx is TIME else "date"))
+                    found.append((sentence[m.start() : m.end()], m.start(), "time" if rx is TIME else "date"))
     elif qtype == "document":
-        found = [(sentence[m.start():m.end()], m.start(), None) for m in DOCUMENT.finditer(s)]
+        found = [(sentence[m.start() : m.end()], m.start(), None) for m in DOCUMENT.finditer(s)]
     elif qtype == "person":
         toks, pos = [], 0
         for w, f in _pos(s):
@@ -344,24 +460,36 @@ def _candidates(qtype: str, sentence: str) -> list[tuple[str, int, str | None]]:
             pos += len(w)
         for m in _TITLED_NAME.finditer(s):  # 董事长周清和, : the whole short run after a title is the name
             g = 2 if m.group(2) else 3
-            found.append((sentence[m.start(g):m.end(g)], m.start(g), None))
+            found.append((sentence[m.start(g) : m.end(g)], m.start(g), None))
         for i, (w, f, p) in enumerate(toks):
             after_title = i > 0 and _TITLE.search(toks[i - 1][0]) and re.fullmatch(r"[\u4e00-\u9fff]{2,3}", w)
             if f.startswith("nr") or after_title or re.fullmatch(r"[\u4e00-\u9fff]+·[\u4e00-\u9fff·]+", w):
                 end = p + len(w)
                 # jieba often splits a three-character name into surname + given name
-                if f.startswith("nr") and len(w) == 1 and i + 1 < len(toks) and len(toks[i + 1][0]) <= 2 and toks[i + 1][1] not in ("x", "uj", "p", "v"):
+                if (
+                    f.startswith("nr")
+                    and len(w) == 1
+                    and i + 1 < len(toks)
+                    and len(toks[i + 1][0]) <= 2
+                    and toks[i + 1][1] not in ("x", "uj", "p", "v")
+                ):
                     end = toks[i + 1][2] + len(toks[i + 1][0])
                 found.append((sentence[p:end], p, None))
     elif qtype == "place":
-        runs = _noun_runs(s, lambda w, f: f == "ns" or (bool(_PLACE_SUFFIX.search(w)) and (len(w) > 1 and f[:1] == "n" or len(w) == 1)),
-                          {"ns", "nz", "n", "j", "ng", "g"})
-        found = [(sentence[a:a + len(t)], a, None) for t, a in runs]
+        runs = _noun_runs(
+            s,
+            lambda w, f: f == "ns" or (bool(_PLACE_SUFFIX.search(w)) and (len(w) > 1 and f[:1] == "n" or len(w) == 1)),
+            {"ns", "nz", "n", "j", "ng", "g"},
+        )
+        found = [(sentence[a : a + len(t)], a, None) for t, a in runs]
     elif qtype == "org":
         # a verb ending like a body (举办, 开办, 签署) is no organisation; a bare suffix after a name (…会) is
-        runs = _noun_runs(s, lambda w, f: f == "nt" or (bool(_ORG_SUFFIX.search(w))
-                                                       and (f[:1] in "nj" or f[:1] == "v" and len(w) == 1)), _NOUNISH)
-        found = [(sentence[a:a + len(t)], a, None) for t, a in runs if not _DEICTIC.match(t)]
+        runs = _noun_runs(
+            s,
+            lambda w, f: f == "nt" or (bool(_ORG_SUFFIX.search(w)) and (f[:1] in "nj" or f[:1] == "v" and len(w) == 1)),
+            _NOUNISH,
+        )
+        found = [(sentence[a : a + len(t)], a, None) for t, a in runs if not _DEICTIC.match(t)]
     # drop spans that are only the start of a longer one at the same place
     found.sort(key=lambda c: (c[1], -len(c[0])))
     out = []
@@ -381,8 +509,7 @@ _PARTICLES = frozenset("的了")
 
 def _context_units(text: str) -> set[str]:
     """Character bigrams (without a particle) and Latin words or numbers of a short context."""
-    return ({b for b in bigrams(text) if not set(b) & _PARTICLES}
-            | set(re.findall(r"[a-z0-9]+", text.lower())))
+    return {b for b in bigrams(text) if not set(b) & _PARTICLES} | set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 @lru_cache(maxsize=256)  # one question, many candidate sentences
@@ -396,8 +523,8 @@ def _slots(question_norm: str) -> tuple[frozenset[str], frozenset[str]] | None:
     def squeeze(text: str) -> str:
         return re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", text.lower())
 
-    left, right = squeeze(question_norm[:m.start()]), question_norm[m.end():]
-    right = squeeze(right[_CLASS_NOUN.match(right).end():])
+    left, right = squeeze(question_norm[: m.start()]), question_norm[m.end() :]
+    right = squeeze(right[_CLASS_NOUN.match(right).end() :])
     # ALIGN_CHARS characters each side, widened to whole Latin words (GDP, not DP)
     i = max(len(left) - ALIGN_CHARS, 0)
     while 0 < i and left[i - 1 : i + 1].isascii() and left[i - 1 : i + 1].isalnum():
@@ -408,22 +535,33 @@ def _slots(question_norm: str) -> tuple[frozenset[str], frozenset[str]] | None:
     return frozenset(_context_units(left[i:])), frozenset(_context_units(right[:j]))
 
 
-def _alignment(slots: tuple[frozenset[str], frozenset[str]] | None, sentence_norm: str, start: int, end: int,
-               idf: Callable[[str], float]) -> float:
+def _alignment(
+    slots: tuple[frozenset[str], frozenset[str]] | None,
+    sentence_norm: str,
+    start: int,
+    end: int,
+    idf: Callable[[str], float],
+) -> float:
     """The (idf-weighted) share of what the question says around its interrogative that the sentence says on the
     same side of the candidate, nearby: the candidate fills the question's gap (由城发集团成立 for 由哪家单位成立)."""
     if not slots or not (slots[0] or slots[1]):
         return 0.0
-    left = _context_units(sentence_norm[max(start - ALIGN_WINDOW, 0):start])
-    right = _context_units(sentence_norm[end:end + ALIGN_WINDOW])
+    left = _context_units(sentence_norm[max(start - ALIGN_WINDOW, 0) : start])
+    right = _context_units(sentence_norm[end : end + ALIGN_WINDOW])
     total = sum(idf(u) for side in slots for u in side)
     got = sum(idf(u) for u in slots[0] & left) + sum(idf(u) for u in slots[1] & right)
     return got / total if total > 0 else 0.0
 
 
-def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None,
-                 sentence: str, spans: list[tuple[str, int, str | None]],
-                 idf: Callable[[str], float] = lambda t: 1.0) -> list[_Span]:
+def _span_scores(
+    question_norm: str,
+    terms: Terms,
+    qtype: str,
+    qunit: str | None,
+    sentence: str,
+    spans: list[tuple[str, int, str | None]],
+    idf: Callable[[str], float] = lambda t: 1.0,
+) -> list[_Span]:
     """Score each candidate by the question words in its clause and next to it, and by its measure word."""
     s = to_simplified(sentence)
     total = sum(w for _, w in terms) or 1.0
@@ -441,7 +579,9 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
         if slots is not None:
             span.align = _alignment(slots, s, start, start + len(text), idf)
         else:  # no Chinese interrogative (an English question): its words on either side of the candidate, nearby
-            window = s[max(start - ALIGN_WINDOW, 0):start] + " " + s[start + len(text):start + len(text) + ALIGN_WINDOW]
+            window = (
+                s[max(start - ALIGN_WINDOW, 0) : start] + " " + s[start + len(text) : start + len(text) + ALIGN_WINDOW]
+            )
             span.align = _coverage(terms, window)
         if norm in question_norm or re.sub(r"[《》]", "", norm) in question_norm:
             span.score = -1.0  # the answer is never what the question already says
@@ -453,12 +593,12 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
             # "…从湖南城际铁路有限公司获悉,该公司新购的5组…": what 该公司 does, the company named before it does
             suffix = _ORG_SUFFIX.search(norm)
             kinds = {suffix.group(), suffix.group()[-2:]} if suffix else set()  # 有限公司 is 该公司
-            for m in re.finditer(rf"[该此](?:{'|'.join(kinds)})" if kinds else r"(?!)", s[start + len(text):]):
+            for m in re.finditer(rf"[该此](?:{'|'.join(kinds)})" if kinds else r"(?!)", s[start + len(text) :]):
                 k = start + len(text) + m.start()
                 span.context = max(span.context, _coverage(terms, s[slice(*_clause_bounds(s, k, k + len(m.group())))]))
         if slots is None:
             # in a list (董事长周清和, …研究所有限公司董事长李东林) the item the question describes has no words it omits
-            bonus += EXTRA_WEIGHT * _covered_share(terms, s[a:start] + " " + s[start + len(text):b])
+            bonus += EXTRA_WEIGHT * _covered_share(terms, s[a:start] + " " + s[start + len(text) : b])
             if qtype in ("org", "place", "person"):
                 # "Which group set up the Zhuzhou urban renewal investment company?": not the company it names
                 bonus -= DESCRIBED_WEIGHT * _covered_share(terms, _ORG_SUFFIX.sub("", norm))
@@ -478,7 +618,7 @@ def _span_scores(question_norm: str, terms: Terms, qtype: str, qunit: str | None
                 best = max(best, a * math.exp(-max(d, 0) / 6))
             near += w * best
         span.score = span.context + 0.5 * near / total + ALIGN_WEIGHT * span.align + bonus
-        if linker and s[max(start - 2, 0):start].endswith(linker):
+        if linker and s[max(start - 2, 0) : start].endswith(linker):
             span.score += 0.2
         if qtype in ("quantity", "percent") and qunit:
             span.unit_match = 1 if unit and (unit == qunit or unit.endswith(qunit)) else -1
@@ -534,15 +674,16 @@ def unmentioned_names(question: str, passage: Passage, translated: list | None =
         return missing + [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", question) if w.lower() not in text.lower()]
     from .translate import spelt_in_pinyin
 
-    return [t.english for t in translated or [] if " " not in t.english and spelt_in_pinyin(t.english)
-            and not any(zh in text for zh, _ in t.candidates)]
+    return [
+        t.english
+        for t in translated or []
+        if " " not in t.english and spelt_in_pinyin(t.english) and not any(zh in text for zh, _ in t.candidates)
+    ]
 
 
 def _last_day(text: str) -> re.Match | None:
-    day = None
-    for day in _DAY.finditer(to_simplified(text)):
-        pass
-    return day
+    matches = list(_DAY.finditer(to_simplified(text)))
+    return matches[-1] if matches else None
 
 
 def _sentence_start(text: str, i: int) -> int:
@@ -565,7 +706,7 @@ def extract(
     *,
     idf: Callable[[str], float] | None = None,
     df: Callable[[str], int] | None = None,
-    encode: Callable[[list[str]], "object"] | None = None,
+    encode: Callable[[list[str]], object] | None = None,
     translated: list | None = None,
     preceding: Callable[[Passage], str | None] | None = None,
     max_passages: int = 3,
@@ -609,14 +750,20 @@ def extract(
             title = to_simplified(s.passage.article_title + (s.passage.section or ""))
             contexts[r] = _coverage(terms, title + to_simplified(s.passage.text))
             # the article's topic (its title words) is in many sentences; the rest of the question picks the one
-            focused[r] = [(alts, w ** IDF_POWER * (1 - TITLE_DISCOUNT if any(t in title for t, _ in alts) else 1))
-                          for alts, w in sharp]
+            focused[r] = [
+                (alts, w**IDF_POWER * (1 - TITLE_DISCOUNT if any(t in title for t, _ in alts) else 1))
+                for alts, w in sharp
+            ]
             chars[r] = set(qchars) - set(title)
-        s.score = (-QUESTION_PENALTY * bool(re.search(r"[?？]\W*$", s.norm))
-                   + SHARP_WEIGHT * _coverage(focused[r], s.norm) + (1 - SHARP_WEIGHT) * s.lexical
-                   + CHAR_WEIGHT * (sum(c in s.norm for c in chars[r]) / len(chars[r]) if chars[r] else 0.0)
-                   + CONTEXT_WEIGHT * contexts[s.passage_rank]
-                   + PASSAGE_WEIGHT * max(s.passage.score, 0) / top_score - 0.05 * s.passage_rank)
+        s.score = (
+            -QUESTION_PENALTY * bool(re.search(r"[?？]\W*$", s.norm))
+            + SHARP_WEIGHT * _coverage(focused[r], s.norm)
+            + (1 - SHARP_WEIGHT) * s.lexical
+            + CHAR_WEIGHT * (sum(c in s.norm for c in chars[r]) / len(chars[r]) if chars[r] else 0.0)
+            + CONTEXT_WEIGHT * contexts[s.passage_rank]
+            + PASSAGE_WEIGHT * max(s.passage.score, 0) / top_score
+            - 0.05 * s.passage_rank
+        )
     qvec = None
     if english and encode is not None:
         pool = sorted(sents, key=lambda s: -s.score)[:max_encoded]  # the best by translated words
@@ -630,8 +777,11 @@ def extract(
                 s.score -= 1.0
     spans_of: dict[int, list[_Span]] = {}
     # next to a number, every character pair counts: 市派驻村工作队45支 vs 省派驻村工作队5支
-    span_terms = terms + [([(b, 1.0)], 0.5 * idf(b)) for b in dict.fromkeys(bigrams(_INTERROGATIVE.sub(" ", qnorm)))
-                          if not any(b == t for alts, _ in terms for t, _ in alts)]
+    span_terms = terms + [
+        ([(b, 1.0)], 0.5 * idf(b))
+        for b in dict.fromkeys(bigrams(_INTERROGATIVE.sub(" ", qnorm)))
+        if not any(b == t for alts, _ in terms for t, _ in alts)
+    ]
     if qtype != "other":
         # a sentence that cannot reach the second-best score even with the largest typed bonus is neither best nor
         # runner-up: its candidates (jieba POS tagging, the slow part) are not looked for
@@ -674,17 +824,25 @@ def extract(
         "rank": best.article_rank,
         "english": 1.0 if english else 0.0,
         "typed_prior": 0.0,
-        "context": 0.0, "english_context": 0.0, "margin": 0.0, "unit": 0.0, "align": 0.0, "candidates": len(spans),
+        "context": 0.0,
+        "english_context": 0.0,
+        "margin": 0.0,
+        "unit": 0.0,
+        "align": 0.0,
+        "candidates": len(spans),
     }
     text = span = None
     conf = 0.0
     if spans:
         span = spans[0]
         features.update(
-            context=span.context, english_context=span.context if english else 0.0,
-            unit=float(span.unit_match), align=span.align,
+            context=span.context,
+            english_context=span.context if english else 0.0,
+            unit=float(span.unit_match),
+            align=span.align,
             margin=min(span.score - spans[1].score, 1.0) if len(spans) > 1 else 1.0,
-            typed_prior=1.0 if qtype in ("quantity", "percent", "date", "time", "document") else 0.0)
+            typed_prior=1.0 if qtype in ("quantity", "percent", "date", "time", "document") else 0.0,
+        )
         conf = confidence(features)
         cap = 0.5 * threshold  # the confidence of an answer ruled out below
         if span.unit_match < 0:
@@ -709,16 +867,23 @@ def extract(
         earlier_day = _last_day(earlier) if earlier else None
         if day:
             start = _sentence_start(best.passage.text, day.start())
-            sentence = best.passage.text[start:best.start + len(best.text)]
-            text, answer_start = best.passage.text[day.start():day.end()], day.start()
+            sentence = best.passage.text[start : best.start + len(best.text)]
+            text, answer_start = best.passage.text[day.start() : day.end()], day.start()
         elif earlier_day:
-            text, answer_start = earlier[earlier_day.start():earlier_day.end()], None
+            text, answer_start = earlier[earlier_day.start() : earlier_day.end()], None
         else:
             text, answer_start, conf = None, None, min(conf, cap)
     return Answer(
-        question, text, sentence, best.passage, list(passages), conf, qtype,
+        question,
+        text,
+        sentence,
+        best.passage,
+        list(passages),
+        conf,
+        qtype,
         candidate=span.text if span else None,
-        sentence_start=start, sentence_end=start + len(sentence),
+        sentence_start=start,
+        sentence_end=start + len(sentence),
         answer_start=answer_start,
         answer_end=answer_start + len(text) if text and answer_start is not None else None,
         features=features,

@@ -33,8 +33,9 @@ def cmd_index_build(args) -> int:
 def cmd_index_add(args) -> int:
     from .index import write
 
-    reports = write(_index_dir(args), _parse_files(args), model=args.model, replace=args.replace,
-                    progress=not args.quiet)
+    reports = write(
+        _index_dir(args), _parse_files(args), model=args.model, replace=args.replace, progress=not args.quiet
+    )
     for r in reports:
         print(r)
     if all(r.status == "unchanged" for r in reports):
@@ -63,8 +64,10 @@ def cmd_index_list(args) -> int:
     print(f"{'issue':28} {'paper':10} {'date':10} {'articles':>8} {'passages':>8}  {'source sha256':14} added")
     for i in issues:
         added = time.strftime("%Y-%m-%d %H:%M", time.localtime(i["added_at"]))
-        print(f"{i['issue_id']:28} {i['paper'] or '-':10} {i['date'] or '-':10} {i['articles']:8d} {i['passages']:8d}"
-              f"  {i['source_hash'][:12]:14} {added}")
+        print(
+            f"{i['issue_id']:28} {i['paper'] or '-':10} {i['date'] or '-':10} {i['articles']:8d} {i['passages']:8d}"
+            f"  {i['source_hash'][:12]:14} {added}"
+        )
     return 0
 
 
@@ -90,8 +93,10 @@ def cmd_index_check(args) -> int:
 
         unrepairable = (f"{store.DB_NAME} is damaged", f"{store.DB_NAME} records no", "issue ")
         if any(p.startswith(unrepairable) or "belong to no issue" in p for p in problems):
-            raise IndexCorrupt(f"{path}/{store.DB_NAME} itself is damaged ({problems[0]}); "
-                               f"rebuild the index from the issue files: qa index build FILE...")
+            raise IndexCorrupt(
+                f"{path}/{store.DB_NAME} itself is damaged ({problems[0]}); "
+                f"rebuild the index from the issue files: qa index build FILE..."
+            )
         for p in problems:
             print(f"repairing: {p}")
         repair(path)
@@ -102,8 +107,11 @@ def cmd_index_check(args) -> int:
     for p in problems:
         print(f"problem: {p}")
     if problems:
-        print(f"{path}/: {len(problems)} problem(s); fix them with: qa index check --repair "
-              f"(or, after a model change: qa index rebuild --model MODEL)", file=sys.stderr)
+        print(
+            f"{path}/: {len(problems)} problem(s); fix them with: qa index check --repair "
+            f"(or, after a model change: qa index rebuild --model MODEL)",
+            file=sys.stderr,
+        )
         return 1
     con = store.open_readonly(path)
     try:
@@ -112,8 +120,10 @@ def cmd_index_check(args) -> int:
         n_passages = con.execute("SELECT count(*) FROM passages").fetchone()[0]
     finally:
         con.close()
-    print(f"{path}/ is sound{' (repaired)' if repaired else ''}: "
-          f"generation {meta['generation']}, {n_issues} issues, {n_passages} passages, model {meta['model_id']}")
+    print(
+        f"{path}/ is sound{' (repaired)' if repaired else ''}: "
+        f"generation {meta['generation']}, {n_issues} issues, {n_passages} passages, model {meta['model_id']}"
+    )
     return 0
 
 
@@ -125,10 +135,13 @@ def cmd_ask(args) -> int:
     answer = index.answer(args.question, hits)
     explain = index.explain(args.question) if args.explain else None
     if args.json:
-        out = {"question": args.question,
-               "answer": {key: answer.to_dict()[key] for key in ("text", "sentence", "citation", "confidence")},
-               "passages": [{"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})}
-                            for r, h in enumerate(hits, 1)]}
+        out = {
+            "question": args.question,
+            "answer": {key: answer.to_dict()[key] for key in ("text", "sentence", "citation", "confidence")},
+            "passages": [
+                {"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})} for r, h in enumerate(hits, 1)
+            ],
+        }
         if explain:
             out["explain"] = explain
         print(json.dumps(out, ensure_ascii=False, indent=1))
@@ -151,8 +164,9 @@ def _explain_text(explain: dict) -> str:
     lines = [f"question tokens in the index: {' '.join(explain['tokens']) or '-'}"]
     if explain["translated"]:
         lines.append("translated terms (CC-CEDICT; weight):")
-        lines += [f"  {t['english']}: " + ", ".join(f"{zh} {w:.2f}" for zh, w in t["chinese"])
-                  for t in explain["translated"]]
+        lines += [
+            f"  {t['english']}: " + ", ".join(f"{zh} {w:.2f}" for zh, w in t["chinese"]) for t in explain["translated"]
+        ]
     lines.append(f"score = BM25/max + {explain['dense_weight']:g} × cosine\n")
     return "\n".join(lines)
 
@@ -171,40 +185,61 @@ def cmd_feedback_export(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluate import evaluate
-
     from . import store
     from .errors import QAError
+    from .evaluate import evaluate
 
     if args.index_dir and Path(args.index_dir, store.DB_NAME).exists():
         raise QAError(f"{args.index_dir}/ already holds an index; eval builds its own: give a new directory")
     modes = ("hybrid", "dense", "lexical") if args.mode == "all" else (args.mode,)
-    res = evaluate(args.bench_dir, passages_file=args.passages, issues=args.issues, k=args.k, modes=modes,
-                   model=args.model, limit=args.limit, progress=not args.quiet, answers=args.answers,
-                   index_dir=args.index_dir)
+    res = evaluate(
+        args.bench_dir,
+        passages_file=args.passages,
+        issues=args.issues,
+        k=args.k,
+        modes=modes,
+        model=args.model,
+        limit=args.limit,
+        progress=not args.quiet,
+        answers=args.answers,
+        index_dir=args.index_dir,
+    )
     res.pop("answer_records", None)
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
         return 0
-    print(f"{res['bench']}: {res['questions']} questions over {res['passages']} passages, model {res['model']},"
-          f" built in {res['build_s']} s")
+    print(
+        f"{res['bench']}: {res['questions']} questions over {res['passages']} passages, model {res['model']},"
+        f" built in {res['build_s']} s"
+    )
     print(f"{'mode':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} {'p50 ms':>7} {'p95 ms':>7}")
     for mode, m in res["modes"].items():
-        print(f"{mode:8} {m['R@1']:6.3f} {m['R@5']:6.3f} {m['R@10']:6.3f} {m['MRR@10']:7.3f}"
-              f" {m['p50_ms']:7.2f} {m['p95_ms']:7.2f}")
+        print(
+            f"{mode:8} {m['R@1']:6.3f} {m['R@5']:6.3f} {m['R@10']:6.3f} {m['MRR@10']:7.3f}"
+            f" {m['p50_ms']:7.2f} {m['p95_ms']:7.2f}"
+        )
     if "answers" in res:
         a = res["answers"]
         print(f"\nanswers (mode {next(iter(res['modes']))}, top 5 passages):")
-        print(f"{'group':18} {'n':>5} {'sent':>6} {'base':>6} {'EM':>6} {'contain':>7} {'cover':>6} {'acc@ans':>7} {'abstain':>7}")
-        groups = [("all", a["all"])] + [(f"type {k}", v) for k, v in a["by_type"].items()] + \
-            [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+        print(
+            f"{'group':18} {'n':>5} {'sent':>6} {'base':>6} {'EM':>6} {'contain':>7} {'cover':>6} {'acc@ans':>7} {'abstain':>7}"
+        )
+        groups = (
+            [("all", a["all"])]
+            + [(f"type {k}", v) for k, v in a["by_type"].items()]
+            + [(f"lang {k}", v) for k, v in a["by_lang"].items()]
+        )
         fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
         for name, m in groups:
-            print(f"{name:18} {m['n']:5d} {m['sentence_acc']:6.3f} {m['baseline_sentence_acc']:6.3f} {m['em']:6.3f}"
-                  f" {m['contains']:7.3f} {m['coverage']:6.3f} {fmt(m['acc_answered']):>7} {fmt(m.get('abstained_unanswerable')):>7}")
+            print(
+                f"{name:18} {m['n']:5d} {m['sentence_acc']:6.3f} {m['baseline_sentence_acc']:6.3f} {m['em']:6.3f}"
+                f" {m['contains']:7.3f} {m['coverage']:6.3f} {fmt(m['acc_answered']):>7} {fmt(m.get('abstained_unanswerable')):>7}"
+            )
         lat = a["latency_ms"]
-        print(f"latency ms: search p50 {lat['search_p50']} p95 {lat['search_p95']}; ask p50 {lat['ask_p50']}"
-              f" p95 {lat['ask_p95']} (sent = the answer sentence holds a gold answer; base = the top passage's first sentence)")
+        print(
+            f"latency ms: search p50 {lat['search_p50']} p95 {lat['search_p95']}; ask p50 {lat['ask_p50']}"
+            f" p95 {lat['ask_p95']} (sent = the answer sentence holds a gold answer; base = the top passage's first sentence)"
+        )
     return 0
 
 
@@ -215,10 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp, model=True, index_help="index directory (default: ./index or $QA_INDEX)"):
         sp.add_argument("--index-dir", help=index_help)
         if model:
-            sp.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)")
+            sp.add_argument(
+                "--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)"
+            )
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
-    idx = sub.add_parser("index", help="build and maintain the index").add_subparsers(dest="index_command", required=True)
+    idx = sub.add_parser("index", help="build and maintain the index").add_subparsers(
+        dest="index_command", required=True
+    )
     b = idx.add_parser("build", help="build a fresh index from issue files")
     b.add_argument("files", nargs="+", metavar="FILE")
     ad = idx.add_parser("add", help="add issue files to the index (created if needed)")
@@ -253,19 +292,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     a.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
     a.add_argument("--json", action="store_true", help="print JSON")
-    a.add_argument("--explain", action="store_true",
-                   help="show why passages match: tokens, translated terms of an English question, score parts")
+    a.add_argument(
+        "--explain",
+        action="store_true",
+        help="show why passages match: tokens, translated terms of an English question, score parts",
+    )
     common(a, model=False)
     a.set_defaults(func=cmd_ask)
 
-    e = sub.add_parser("eval", help="retrieval (and --answers) metrics on a bench folder (passages.jsonl + questions.jsonl)"
-                       " or on a questions .jsonl over --issues FILE...")
+    e = sub.add_parser(
+        "eval",
+        help="retrieval (and --answers) metrics on a bench folder (passages.jsonl + questions.jsonl)"
+        " or on a questions .jsonl over --issues FILE...",
+    )
     e.add_argument("bench_dir")
     e.add_argument("-k", type=int, default=10)
     e.add_argument("--mode", choices=("hybrid", "dense", "lexical", "all"), default="hybrid")
-    e.add_argument("--passages", help="passages.jsonl of another set (default: the set's own, or the one its SOURCE.md names)")
-    e.add_argument("--issues", nargs="+", metavar="FILE",
-                   help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)")
+    e.add_argument(
+        "--passages", help="passages.jsonl of another set (default: the set's own, or the one its SOURCE.md names)"
+    )
+    e.add_argument(
+        "--issues",
+        nargs="+",
+        metavar="FILE",
+        help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)",
+    )
     e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")
     e.add_argument("--limit", type=int, help="only the first N questions")
     e.add_argument("--json", action="store_true")
@@ -273,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval)
 
     fb = sub.add_parser("feedback", help="readers' thumbs up/down from the web chat").add_subparsers(
-        dest="feedback_command", required=True)
+        dest="feedback_command", required=True
+    )
     fx = fb.add_parser("export", help="write the feedback as JSONL (question, answer, citations, rating)")
     fx.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
     common(fx, model=False)

@@ -96,8 +96,9 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         st = self.st
         encode = getattr(st, "encode_document", st.encode)
-        kwargs = dict(batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress,
-                      convert_to_numpy=True)
+        kwargs = dict(
+            batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
+        )
         workers = embed_workers(len(texts))
         if workers > 1:
             with _single_threaded_children():
@@ -116,7 +117,9 @@ class Embedder:
             return _encode_short(texts)
         st = self.st
         encode = getattr(st, "encode_query", st.encode)
-        return np.ascontiguousarray(encode(list(texts), normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
+        return np.ascontiguousarray(
+            encode(list(texts), normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32
+        )
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector. The default model skips loading sentence-transformers (same vectors, ~6 s less cold start)."""

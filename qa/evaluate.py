@@ -64,13 +64,17 @@ def evaluate(
     bench_dir = Path(bench_dir)
     if bench_dir.is_file():
         if not issues:
-            raise ValueError(f"{bench_dir} is a questions file: give the issue files it asks about with --issues FILE...")
+            raise ValueError(
+                f"{bench_dir} is a questions file: give the issue files it asks about with --issues FILE..."
+            )
         questions = read_jsonl(bench_dir)[:limit]
         source, n_passages, passages = [parse_file(f) for f in issues], None, None
     else:
         passages_path = Path(passages_file) if passages_file else default_passages(bench_dir)
         if not passages_path.is_file():
-            raise FileNotFoundError(f"{passages_path}: no passages file (use --passages FILE for a set that reuses another's)")
+            raise FileNotFoundError(
+                f"{passages_path}: no passages file (use --passages FILE for a set that reuses another's)"
+            )
         passages = read_jsonl(passages_path)
         questions = read_jsonl(bench_dir / "questions.jsonl")[:limit]
         source, n_passages = [bench_issue(passages)], len(passages)
@@ -80,21 +84,39 @@ def evaluate(
         if passages is not None:
             gold = {article_of.get(str(pid)) for pid in q["passage_ids"]}
             return next((r for r, h in enumerate(hits, 1) if h.article_no in gold), None)
-        return next((r for r, h in enumerate(hits, 1) if q.get("article_title") in (None, h.article_title)
-                     and any(normalize_answer(a) in normalize_answer(h.text) for a in q["answers"])), None)
+        return next(
+            (
+                r
+                for r, h in enumerate(hits, 1)
+                if q.get("article_title") in (None, h.article_title)
+                and any(normalize_answer(a) in normalize_answer(h.text) for a in q["answers"])
+            ),
+            None,
+        )
 
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         path = Path(index_dir) if index_dir else Path(tmp) / "index"
         t0 = time.perf_counter()
-        write(path, source, model=model, fresh=True, max_chars=10**9 if passages is not None else MAX_CHARS,
-              progress=progress)
+        write(
+            path,
+            source,
+            model=model,
+            fresh=True,
+            max_chars=10**9 if passages is not None else MAX_CHARS,
+            progress=progress,
+        )
         build_s = time.perf_counter() - t0
         index = Index.open(path)
         index.search("预热", k=1)  # load files and model before timing
         index.answer("how many", index.search("how many", k=1))
-        results = {"bench": bench_dir.stem if bench_dir.is_file() else bench_dir.name,
-                   "passages": n_passages if n_passages is not None else len(index), "questions": len(questions),
-                   "model": index.model_id, "build_s": round(build_s, 2), "modes": {}}
+        results = {
+            "bench": bench_dir.stem if bench_dir.is_file() else bench_dir.name,
+            "passages": n_passages if n_passages is not None else len(index),
+            "questions": len(questions),
+            "model": index.model_id,
+            "build_s": round(build_s, 2),
+            "modes": {},
+        }
         for n_mode, mode in enumerate(modes):
             ranks, lat, records, answer_lat = [], [], [], []
             for q in questions:
@@ -118,7 +140,8 @@ def evaluate(
                     "ask_p50": round(float(np.percentile(ask, 50)), 2),
                     "ask_p95": round(float(np.percentile(ask, 95)), 2),
                     "answer_step_p50": round(float(np.percentile(answer_lat, 50)), 2),
-                    "answer_step_p95": round(float(np.percentile(answer_lat, 95)), 2)}
+                    "answer_step_p95": round(float(np.percentile(answer_lat, 95)), 2),
+                }
                 results["answer_records"] = records
         index.close()
     return results
@@ -145,9 +168,17 @@ def answer_record(q: dict, ans) -> dict:
         first = normalize_answer(split_sentences(ans.passages[0].text)[0])
     cand = normalize_answer(ans.candidate) if ans.candidate else None
     return {
-        "id": q.get("id"), "question": q["question"], "type": q.get("type") or ans.qtype, "qtype": ans.qtype,
-        "lang": q.get("lang"), "answerable": bool(gold), "answers": q.get("answers", []), "text": ans.text,
-        "candidate": ans.candidate, "confidence": round(ans.confidence, 4), "features": ans.features,
+        "id": q.get("id"),
+        "question": q["question"],
+        "type": q.get("type") or ans.qtype,
+        "qtype": ans.qtype,
+        "lang": q.get("lang"),
+        "answerable": bool(gold),
+        "answers": q.get("answers", []),
+        "text": ans.text,
+        "candidate": ans.candidate,
+        "confidence": round(ans.confidence, 4),
+        "features": ans.features,
         "sentence": ans.sentence,
         "sentence_hit": any(g in sentence for g in gold),
         "baseline_hit": any(g in first for g in gold),
@@ -167,7 +198,8 @@ def answer_metrics(records: list[dict]) -> dict:
         none = [r for r in rs if not r["answerable"]]
         n = max(len(ok), 1)
         out = {
-            "n": len(rs), "answerable": len(ok),
+            "n": len(rs),
+            "answerable": len(ok),
             "sentence_acc": round(sum(r["sentence_hit"] for r in ok) / n, 3),
             "baseline_sentence_acc": round(sum(r["baseline_hit"] for r in ok) / n, 3),
             "em": round(sum(r["em"] for r in ok) / n, 3),
@@ -192,7 +224,10 @@ def metrics(ranks: list[int | None], latencies_ms: list[float]) -> dict:
     hit = lambda k: sum(1 for r in ranks if r is not None and r <= k) / n  # noqa: E731
     lat = np.array(latencies_ms or [0.0])
     return {
-        "R@1": round(hit(1), 3), "R@5": round(hit(5), 3), "R@10": round(hit(10), 3),
+        "R@1": round(hit(1), 3),
+        "R@5": round(hit(5), 3),
+        "R@10": round(hit(10), 3),
         "MRR@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 3),
-        "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "p95_ms": round(float(np.percentile(lat, 95)), 2),
     }

@@ -49,8 +49,9 @@ def max_issue_bytes() -> int:
         raise ValueError(f"QA_MAX_ISSUE_MB must be a number of megabytes, not {value!r}") from None
 
 
-def read_issue_files(files, *, issue_id: str | None = None, date: str | None = None,
-                     paper: str | None = None) -> list[Issue]:
+def read_issue_files(
+    files, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None
+) -> list[Issue]:
     """Parse the issue files of one write, all or nothing: one bad file (missing, too large, not text, given
     twice) refuses the whole call, so nothing is indexed."""
     files = [Path(f) for f in files]
@@ -67,8 +68,10 @@ def read_issue_files(files, *, issue_id: str | None = None, date: str | None = N
         seen[key] = f
         size = f.stat().st_size
         if size > limit:
-            raise ParseError(f"{f}: too large for one issue ({size / 1e6:.1f} MB, limit {limit / 1e6:g} MB;"
-                             f" set QA_MAX_ISSUE_MB to raise it){nothing}")
+            raise ParseError(
+                f"{f}: too large for one issue ({size / 1e6:.1f} MB, limit {limit / 1e6:g} MB;"
+                f" set QA_MAX_ISSUE_MB to raise it){nothing}"
+            )
     for f in files:
         try:
             issues.append(parse_file(f, issue_id=issue_id, date=date, paper=paper))
@@ -101,9 +104,13 @@ def _known_vectors(path: Path, model_id: str, hashes: set[str]) -> set[str]:
         hl = list(hashes)
         for s in range(0, len(hl), 500):
             part = hl[s : s + 500]
-            known.update(r[0] for r in con.execute(
-                f"SELECT content_hash FROM vectors WHERE model_id=? AND content_hash IN ({','.join('?' * len(part))})",
-                [model_id, *part]))
+            known.update(
+                r[0]
+                for r in con.execute(
+                    f"SELECT content_hash FROM vectors WHERE model_id=? AND content_hash IN ({','.join('?' * len(part))})",
+                    [model_id, *part],
+                )
+            )
         return known
     finally:
         con.close()
@@ -115,22 +122,51 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
 
     contexts = [f"{c.context} {c.text}" for c in chunks]
     toks = text.tokens_many(contexts)
-    return [(c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, c.text_hash,
-             c.content_hash, " ".join(t for t in ts if " " not in t)) for c, ts in zip(chunks, toks)]
+    return [
+        (
+            c.issue_id,
+            c.article_no,
+            c.paragraph_no,
+            c.part_no,
+            c.kind,
+            c.section,
+            c.text,
+            c.text_hash,
+            c.content_hash,
+            " ".join(t for t in ts if " " not in t),
+        )
+        for c, ts in zip(chunks, toks)
+    ]
 
 
 def _insert_issue(con, issue: Issue, rows: list[tuple], first_id: int) -> int:
     """Insert an issue with passage ids first_id, first_id+1, ...; the next free id."""
     con.execute(
         "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?)",
-        (issue.issue_id, issue.paper, issue.date, str(issue.source), issue.source_hash, time.time(),
-         len(issue.articles), len(rows)),
+        (
+            issue.issue_id,
+            issue.paper,
+            issue.date,
+            str(issue.source),
+            issue.source_hash,
+            time.time(),
+            len(issue.articles),
+            len(rows),
+        ),
     )
     con.executemany(
         "INSERT INTO articles VALUES (?,?,?,?,?,?)",
-        [(issue.issue_id, a.no, a.title, json.dumps(a.kickers, ensure_ascii=False),
-          json.dumps(a.reporters, ensure_ascii=False), json.dumps(a.bylines, ensure_ascii=False))
-         for a in issue.articles],
+        [
+            (
+                issue.issue_id,
+                a.no,
+                a.title,
+                json.dumps(a.kickers, ensure_ascii=False),
+                json.dumps(a.reporters, ensure_ascii=False),
+                json.dumps(a.bylines, ensure_ascii=False),
+            )
+            for a in issue.articles
+        ],
     )
     con.executemany(
         "INSERT INTO passages (id, issue_id, article_no, paragraph_no, part_no, kind, section, text, text_hash,"
@@ -154,10 +190,14 @@ def _distinct(issues: list[Issue]) -> list[Issue]:
         if issue.issue_id in by_id:
             other = by_id[issue.issue_id]
             if other.source_hash == issue.source_hash:
-                raise IssueConflict(f"{issue.source} and {other.source} are the same issue {issue.issue_id!r}; "
-                                    f"give it once (nothing was written)")
-            raise IssueConflict(f"two different files have issue id {issue.issue_id!r} ({other.source}, {issue.source});"
-                                f" give each its own --issue-id (nothing was written)")
+                raise IssueConflict(
+                    f"{issue.source} and {other.source} are the same issue {issue.issue_id!r}; "
+                    f"give it once (nothing was written)"
+                )
+            raise IssueConflict(
+                f"two different files have issue id {issue.issue_id!r} ({other.source}, {issue.source});"
+                f" give each its own --issue-id (nothing was written)"
+            )
         by_id[issue.issue_id] = issue
     return issues
 
@@ -201,7 +241,8 @@ def write(
     if model and current and model_name(model) != current and not (fresh or reembed):
         raise ModelMismatch(
             f"{path}/ holds vectors of model {current!r}, not {model_name(model)!r}; "
-            f"re-embed everything with: qa index rebuild --model {model_name(model)}")
+            f"re-embed everything with: qa index rebuild --model {model_name(model)}"
+        )
     embedder = load_model(model if fresh or model else current)  # a rebuild without --model keeps the index's model
 
     issues = _distinct(list(issues))
@@ -229,7 +270,8 @@ def write(
         if meta.get("model_id") and meta["model_id"] != embedder.model_id and not (fresh or reembed):
             raise ModelMismatch(
                 f"{path}/ holds vectors of model {meta['model_id']!r}, not {embedder.model_id!r}; "
-                f"re-embed everything with: qa index rebuild --model {embedder.model_id}")
+                f"re-embed everything with: qa index rebuild --model {embedder.model_id}"
+            )
         prev_gen, prev_ids = store.generation(con), store.passage_ids(con)
         next_id = max(int(meta.get("next_passage_id", 1)), int(prev_ids[-1]) + 1 if len(prev_ids) else 1)
         everything = fresh or reembed or repair  # every vector and derived file is looked at, not only the new ones
@@ -255,14 +297,16 @@ def write(
                 if not replace:
                     raise IssueConflict(
                         f"issue {issue.issue_id!r} is already indexed from a different file; "
-                        f"use --replace to swap it, or give another --issue-id (nothing was written)")
+                        f"use --replace to swap it, or give another --issue-id (nothing was written)"
+                    )
                 gone |= _delete_issue(con, issue.issue_id)
                 status = "replaced"
             next_id = _insert_issue(con, issue, rows[issue.issue_id], next_id)
             hashes = {c.content_hash for c in chunks[issue.issue_id]}
             new_hashes |= hashes
-            reports.append(IssueReport(issue.issue_id, status, len(rows[issue.issue_id]),
-                                       sum(1 for h in hashes if h in vectors)))
+            reports.append(
+                IssueReport(issue.issue_id, status, len(rows[issue.issue_id]), sum(1 for h in hashes if h in vectors))
+            )
             changed = True
         if not changed:
             return reports  # nothing to publish: the transaction is rolled back, the generation stays
@@ -272,28 +316,54 @@ def write(
             con.execute("DELETE FROM vectors")
         if everything:
             con.execute("DELETE FROM vectors WHERE model_id != ? OR length(vector) != ?", (model_id, 4 * embedder.dim))
-        con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
-                        [(model_id, h, v.tobytes()) for h, v in vectors.items()])
+        con.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?,?,?)", [(model_id, h, v.tobytes()) for h, v in vectors.items()]
+        )
         # hashes still without a vector: another writer removed them after we looked, or a repair
-        missing = [r[0] for r in con.execute(
-            "SELECT DISTINCT content_hash FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v"
-            " WHERE v.model_id = ? AND v.content_hash = p.content_hash)", (model_id,))] if everything else [
-            h for h in new_hashes if not con.execute(
-                "SELECT 1 FROM vectors WHERE model_id=? AND content_hash=?", (model_id, h)).fetchone()]
+        missing = (
+            [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT content_hash FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v"
+                    " WHERE v.model_id = ? AND v.content_hash = p.content_hash)",
+                    (model_id,),
+                )
+            ]
+            if everything
+            else [
+                h
+                for h in new_hashes
+                if not con.execute(
+                    "SELECT 1 FROM vectors WHERE model_id=? AND content_hash=?", (model_id, h)
+                ).fetchone()
+            ]
+        )
         if missing:
             stats["embedded"] += len(missing)
             texts = _embed_texts(con, missing)
-            con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
-                            [(model_id, h, v.tobytes()) for h, v in
-                             zip(missing, embedder.encode_documents([texts[h] for h in missing], progress=progress))])
+            con.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
+                [
+                    (model_id, h, v.tobytes())
+                    for h, v in zip(missing, embedder.encode_documents([texts[h] for h in missing], progress=progress))
+                ],
+            )
         if everything:
             con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
         else:
-            con.executemany("DELETE FROM vectors WHERE model_id = ? AND content_hash = ? AND NOT EXISTS"
-                            " (SELECT 1 FROM passages WHERE content_hash = ?)", [(model_id, h, h) for h in gone])
-        for key, value in (("format_version", store.FORMAT_VERSION), ("model_id", model_id), ("dim", embedder.dim),
-                           ("chunker_version", CHUNKER_VERSION), ("max_chars", max_chars),
-                           ("next_passage_id", next_id)):
+            con.executemany(
+                "DELETE FROM vectors WHERE model_id = ? AND content_hash = ? AND NOT EXISTS"
+                " (SELECT 1 FROM passages WHERE content_hash = ?)",
+                [(model_id, h, h) for h in gone],
+            )
+        for key, value in (
+            ("format_version", store.FORMAT_VERSION),
+            ("model_id", model_id),
+            ("dim", embedder.dim),
+            ("chunker_version", CHUNKER_VERSION),
+            ("max_chars", max_chars),
+            ("next_passage_id", next_id),
+        ):
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
         lap("db_s")
         gen = prev_gen + 1
@@ -306,13 +376,17 @@ def write(
 
 def _embed_texts(con, hashes: list[str] | None = None) -> dict[str, str]:
     """The embedded text of each content hash (of every passage if None), rebuilt from the passage and its article."""
-    sql = ("SELECT p.content_hash, p.text, a.title, p.section FROM passages p JOIN articles a"
-           " ON a.issue_id = p.issue_id AND a.article_no = p.article_no")
+    sql = (
+        "SELECT p.content_hash, p.text, a.title, p.section FROM passages p JOIN articles a"
+        " ON a.issue_id = p.issue_id AND a.article_no = p.article_no"
+    )
     if hashes is None:
         parts = [(sql, [])]
     else:
-        parts = [(sql + f" WHERE p.content_hash IN ({','.join('?' * len(hashes[s:s + 500]))})", hashes[s:s + 500])
-                 for s in range(0, len(hashes), 500)]
+        parts = [
+            (sql + f" WHERE p.content_hash IN ({','.join('?' * len(hashes[s : s + 500]))})", hashes[s : s + 500])
+            for s in range(0, len(hashes), 500)
+        ]
     out = {}
     for query, args in parts:
         for h, text, title, section in con.execute(query, args):
@@ -343,12 +417,12 @@ class Index:
         faiss.omp_set_num_threads(1)
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "Index":
+    def open(cls, path: str | Path | None = None) -> Index:
         return cls(default_index_dir() if path is None else path)
 
     # ----- writes (classmethods so a missing index can be created) -----
     @classmethod
-    def build(cls, path: str | Path, files, *, model: str | None = None, progress: bool = False, **kw) -> "Index":
+    def build(cls, path: str | Path, files, *, model: str | None = None, progress: bool = False, **kw) -> Index:
         write(path, [parse_file(f) for f in files], model=model, fresh=True, progress=progress, **kw)
         return cls(path)
 
@@ -384,7 +458,8 @@ class Index:
         with self._lock:
             rows = self._con.execute(
                 "SELECT issue_id, paper, date, n_articles, n_passages, source, source_hash, added_at FROM issues"
-                " ORDER BY coalesce(date, '') DESC, added_at DESC").fetchall()
+                " ORDER BY coalesce(date, '') DESC, added_at DESC"
+            ).fetchall()
         keys = ("issue_id", "paper", "date", "articles", "passages", "source", "source_hash", "added_at")
         return [dict(zip(keys, r)) for r in rows]
 
@@ -399,7 +474,8 @@ class Index:
         issues = [issues] if isinstance(issues, str) else list(issues)
         with self._lock:
             rows = self._con.execute(
-                f"SELECT id FROM passages WHERE issue_id IN ({','.join('?' * len(issues))})", issues).fetchall()
+                f"SELECT id FROM passages WHERE issue_id IN ({','.join('?' * len(issues))})", issues
+            ).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
     def search(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None) -> list[Passage]:
@@ -433,8 +509,14 @@ class Index:
         derived = self._current()
         key = (derived.gen, question)
         if self._translation[0] != key:  # search and answer of one ask share it
-            self._translation = (key, translate(question, lambda token: document_frequency(derived, token),
-                                                 chars=lambda char: character_frequency(derived, char)))
+            self._translation = (
+                key,
+                translate(
+                    question,
+                    lambda token: document_frequency(derived, token),
+                    chars=lambda char: character_frequency(derived, char),
+                ),
+            )
         return self._translation[1]
 
     def explain(self, question: str) -> dict:
@@ -483,13 +565,19 @@ class Index:
     def answer(self, question: str, hits: list[Passage]):
         """The qa.Answer to the question from passages already retrieved (best first)."""
         from .answer import extract
-
         from .text import has_cjk
 
         # an English question's translation is the one its search made (cached); otherwise extract decides
         translated = None if has_cjk(question) else self.translate(question)
-        return extract(question, hits, idf=self.idf, df=self.df, encode=self.embedder.encode_sentences,
-                       translated=translated, preceding=self.preceding_text)
+        return extract(
+            question,
+            hits,
+            idf=self.idf,
+            df=self.df,
+            encode=self.embedder.encode_sentences,
+            translated=translated,
+            preceding=self.preceding_text,
+        )
 
     def close(self) -> None:
         self._con.close()

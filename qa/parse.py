@@ -59,9 +59,13 @@ _BRACKET_BYLINE = re.compile(_HEAD + r"[(（](?P<inner>[^()（）]*?" + _ROLE + 
 # "株洲日报·掌上株洲记者/胡文浩" on a line of its own
 _BARE_BYLINE = re.compile(_HEAD + r"(?P<inner>" + _ROLE + r"[^。！？!?；;，,：:]*)")
 _DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
-_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16")]
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 
 
 def _fail(name: str, why: str):
@@ -70,11 +74,16 @@ def _fail(name: str, why: str):
 
 def _readable(c: str) -> bool:
     """CJK, printable ASCII, whitespace or punctuation."""
-    return ((c.isascii() and c.isprintable()) or c.isspace()
-            or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
-            or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
-            or "\U00020000" <= c <= "\U0003134f"
-            or unicodedata.category(c).startswith("P"))
+    return (
+        (c.isascii() and c.isprintable())
+        or c.isspace()
+        or "\u3400" <= c <= "\u9fff"
+        or "\uf900" <= c <= "\ufaff"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
+        or "\U00020000" <= c <= "\U0003134f"
+        or unicodedata.category(c).startswith("P")
+    )
 
 
 def decode(data: bytes, name: str = "<bytes>") -> str:
@@ -84,7 +93,7 @@ def decode(data: bytes, name: str = "<bytes>") -> str:
     enc = next((e for bom, e in _BOMS if data.startswith(bom)), None)
     if enc is None and b"\0" in data:
         _fail(name, "not a text file (binary data)")
-    for enc in [enc] if enc else ["utf-8", "gb18030"]:
+    for enc in [enc] if enc else ["utf-8", "gb18030"]:  # noqa: B020 - the loop picks the encoding that decodes
         try:
             text = data.decode(enc)
             break
@@ -160,8 +169,13 @@ def parse_text(text: str, *, name: str = "issue") -> list[Article]:
             continue
         if open_para is not None:
             open_para.text += line
-        elif (art is not preamble and not art.paragraphs and not art.bylines
-              and len(line) <= _SUBTITLE_MAX and not _ends_sentence(line)):
+        elif (
+            art is not preamble
+            and not art.paragraphs
+            and not art.bylines
+            and len(line) <= _SUBTITLE_MAX
+            and not _ends_sentence(line)
+        ):
             art.kickers.append(line)  # unmarked subtitle under the title
             subtitles.append((art, Paragraph(0, line, "body", section, no)))
             continue
@@ -192,8 +206,9 @@ def _date_in(text: str) -> str | None:
     return None
 
 
-def parse_bytes(data: bytes, name: str, *, issue_id: str | None = None,
-                date: str | None = None, paper: str | None = None) -> Issue:
+def parse_bytes(
+    data: bytes, name: str, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None
+) -> Issue:
     """Parse the raw bytes of the issue file called `name` (used like its path)."""
     source = str(name)
     stem = Path(source).stem or "issue"
@@ -217,7 +232,6 @@ def parse_bytes(data: bytes, name: str, *, issue_id: str | None = None,
     return Issue(issue_id, paper, date, source, hashlib.sha256(data).hexdigest(), articles)
 
 
-def parse_file(path, *, issue_id: str | None = None, date: str | None = None,
-               paper: str | None = None) -> Issue:
+def parse_file(path, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None) -> Issue:
     """Parse the issue file at `path`."""
     return parse_bytes(Path(path).read_bytes(), str(path), issue_id=issue_id, date=date, paper=paper)

@@ -45,10 +45,18 @@ class Passage:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "score": round(self.score, 4), "issue_id": self.issue_id, "paper": self.paper,
-            "date": self.date, "article_no": self.article_no, "article_title": self.article_title,
-            "paragraph_no": self.paragraph_no, "part_no": self.part_no, "section": self.section,
-            "citation": self.citation, "text": self.text,
+            "id": self.id,
+            "score": round(self.score, 4),
+            "issue_id": self.issue_id,
+            "paper": self.paper,
+            "date": self.date,
+            "article_no": self.article_no,
+            "article_title": self.article_title,
+            "paragraph_no": self.paragraph_no,
+            "part_no": self.part_no,
+            "section": self.section,
+            "citation": self.citation,
+            "text": self.text,
         }
 
 
@@ -105,8 +113,11 @@ def _dense_search(derived: Derived, qvec: np.ndarray, n: int, allowed: np.ndarra
     params = None
     if allowed is not None:
         sel = faiss.IDSelectorBatch(allowed)
-        params = (faiss.SearchParametersIVF(sel=sel, nprobe=derived.dense.nprobe) if hasattr(derived.dense, "invlists")
-                  else faiss.SearchParameters(sel=sel))
+        params = (
+            faiss.SearchParametersIVF(sel=sel, nprobe=derived.dense.nprobe)
+            if hasattr(derived.dense, "invlists")
+            else faiss.SearchParameters(sel=sel)
+        )
     dist, ids = derived.dense.search(qvec.reshape(1, -1), min(n, derived.dense.ntotal), params=params)
     return {int(i): float(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
 
@@ -152,8 +163,11 @@ def rank(
     elif mode == "dense":
         fused = {i: (s, {"dense": s}) for i, s in dense.items()}
     else:
-        weight = dense_weight if dense_weight is not None else (
-            DENSE_WEIGHT_CJK if has_cjk(question) else DENSE_WEIGHT_OTHER)
+        weight = (
+            dense_weight
+            if dense_weight is not None
+            else (DENSE_WEIGHT_CJK if has_cjk(question) else DENSE_WEIGHT_OTHER)
+        )
         dense.update(_cosines(derived, qvec, [i for i in lex if i not in dense]))
         fused = {}
         for i in set(lex) | set(dense):
@@ -178,7 +192,9 @@ def fetch_passages(con: sqlite3.Connection, ranked: list[tuple[int, float, dict]
     seen: set[str] = set()
     for start in range(0, len(ranked), 4 * k or 1):
         window = ranked[start : start + 4 * k]
-        rows = {r[0]: r for r in con.execute(PASSAGE_SQL.format(",".join("?" * len(window))), [i for i, _, _ in window])}
+        rows = {
+            r[0]: r for r in con.execute(PASSAGE_SQL.format(",".join("?" * len(window))), [i for i, _, _ in window])
+        }
         for i, score, parts in window:
             r = rows.get(i)
             if r is None or r[11] in seen:

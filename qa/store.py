@@ -102,10 +102,14 @@ def open_readonly(path: Path) -> sqlite3.Connection:
         con = connect(path, readonly=True)
         meta = get_meta(con)
     except sqlite3.DatabaseError as e:
-        raise IndexCorrupt(f"{path}/{DB_NAME} is not a readable index database ({e}); rebuild it: qa index build FILE...") from None
+        raise IndexCorrupt(
+            f"{path}/{DB_NAME} is not a readable index database ({e}); rebuild it: qa index build FILE..."
+        ) from None
     if "generation" not in meta:
         con.close()
-        raise IndexMissing(f"no index at {path}/ yet (its first build did not finish); build one: qa index build FILE...")
+        raise IndexMissing(
+            f"no index at {path}/ yet (its first build did not finish); build one: qa index build FILE..."
+        )
     if int(meta.get("format_version", FORMAT_VERSION)) > FORMAT_VERSION:
         con.close()
         raise IndexCorrupt(f"{path}/ was written by a newer newspaper-qa (format {meta['format_version']}); upgrade qa")
@@ -141,8 +145,10 @@ def writer_lock(path: Path, timeout: float | None = None):
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                     by = f"process {holder}" if holder.isdigit() else "another process"
-                    raise IndexBusy(f"{path}/ is being written by {by} (waited {timeout:g} s); "
-                                    f"try again when it finishes, or raise QA_LOCK_TIMEOUT") from None
+                    raise IndexBusy(
+                        f"{path}/ is being written by {by} (waited {timeout:g} s); "
+                        f"try again when it finishes, or raise QA_LOCK_TIMEOUT"
+                    ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -177,7 +183,9 @@ def recover(con: sqlite3.Connection, path: Path) -> list[str]:
     for f in stale:
         _remove(f)
     if stale:
-        notes.append(f"removed {len(stale)} file(s) of uncommitted or old generations: {', '.join(sorted(f.name for f in stale))}")
+        notes.append(
+            f"removed {len(stale)} file(s) of uncommitted or old generations: {', '.join(sorted(f.name for f in stale))}"
+        )
     if marks and gen and manifest_problems(con, path):
         write_manifest(con, path)
         notes.append(f"rewrote {MANIFEST} (an interrupted write had not updated it)")
@@ -199,7 +207,9 @@ def write_transaction(path: Path):
                 con.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
                 if "locked" in str(e) or "busy" in str(e):
-                    raise IndexBusy(f"{path}/ is being written by another process; try again when it finishes") from None
+                    raise IndexBusy(
+                        f"{path}/ is being written by another process; try again when it finishes"
+                    ) from None
                 raise
             yield con
         finally:
@@ -238,7 +248,7 @@ def _generation_files(path: Path, keep: set[int]) -> list[Path]:
     for f in path.iterdir():
         for prefix in ("dense-", "lexical-"):
             if f.name.startswith(prefix):
-                gen = f.name[len(prefix):].split(".")[0]
+                gen = f.name[len(prefix) :].split(".")[0]
                 if gen.isdigit() and int(gen) not in keep:
                     out.append(f)
     return out
@@ -257,7 +267,9 @@ def _atomic_write_bytes(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
-def load_vectors(con: sqlite3.Connection, model_id: str, dim: int, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_vectors(
+    con: sqlite3.Connection, model_id: str, dim: int, ids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(passage ids, vectors) of every passage (or of the given ids), in id order."""
     # CROSS JOIN keeps passages the outer loop: with a long IN list SQLite would otherwise scan every vector
     sql = "SELECT p.id, v.vector FROM passages p CROSS JOIN vectors v ON v.content_hash = p.content_hash AND v.model_id = ?"
@@ -266,12 +278,14 @@ def load_vectors(con: sqlite3.Connection, model_id: str, dim: int, ids: np.ndarr
     else:
         rows = []
         for s in range(0, len(ids), 500):
-            part = [int(i) for i in ids[s:s + 500]]
+            part = [int(i) for i in ids[s : s + 500]]
             rows += con.execute(sql + f" WHERE p.id IN ({','.join('?' * len(part))})", (model_id, *part)).fetchall()
         rows.sort()
     blob = b"".join(r[1] for r in rows)
     if len(blob) != len(rows) * dim * 4:
-        raise IndexCorrupt(f"stored vectors of model {model_id} do not all have dimension {dim}; re-embed: qa index rebuild")
+        raise IndexCorrupt(
+            f"stored vectors of model {model_id} do not all have dimension {dim}; re-embed: qa index rebuild"
+        )
     ids_out = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     return ids_out, np.frombuffer(blob, dtype=np.float32).reshape(len(rows), dim)
 
@@ -313,8 +327,11 @@ def _dense_ids(index) -> np.ndarray:
 
     if is_ivf(index):
         lists = index.invlists
-        parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
-                 for i in range(index.nlist) if lists.list_size(i)]
+        parts = [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+            for i in range(index.nlist)
+            if lists.list_size(i)
+        ]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
     return faiss.vector_to_array(index.id_map).astype(np.int64)
 
@@ -332,7 +349,6 @@ def _write_dense(path: Path, gen: int, index) -> None:
 
 def build_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int) -> None:
     """Dense file of generation gen from every stored vector."""
-    import faiss
 
     ids, vecs = load_vectors(con, model_id, dim)
     n_passages = con.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -344,15 +360,27 @@ def build_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, di
     _write_dense(path, gen, index)
 
 
-def update_dense(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int,
-                 prev_gen: int, prev_ids: np.ndarray, new_ids: np.ndarray) -> bool:
+def update_dense(
+    con: sqlite3.Connection,
+    path: Path,
+    gen: int,
+    model_id: str,
+    dim: int,
+    prev_gen: int,
+    prev_ids: np.ndarray,
+    new_ids: np.ndarray,
+) -> bool:
     """Dense file of gen from the one of prev_gen: remove deleted ids, add new ones. False if that file is unusable."""
     import faiss
 
     try:
         index = faiss.read_index(str(dense_path(path, prev_gen)))
-        usable = (isinstance(index, faiss.IndexIDMap2) or is_ivf(index)) and index.d == dim \
-            and _dense_fits(index, len(new_ids)) and np.array_equal(np.sort(_dense_ids(index)), prev_ids)
+        usable = (
+            (isinstance(index, faiss.IndexIDMap2) or is_ivf(index))
+            and index.d == dim
+            and _dense_fits(index, len(new_ids))
+            and np.array_equal(np.sort(_dense_ids(index)), prev_ids)
+        )
     except Exception:  # noqa: BLE001 - missing or damaged: the caller builds from stored vectors
         return False
     if not usable:
@@ -384,7 +412,7 @@ class TermCounts:
     FILES = ("row_ptr", "tok", "tf", "lengths")
 
     @classmethod
-    def of_token_rows(cls, rows: list[list[int]]) -> "TermCounts":
+    def of_token_rows(cls, rows: list[list[int]]) -> TermCounts:
         lengths = np.array([len(r) for r in rows], dtype=np.int64)
         if not rows:
             return cls(np.zeros(1, dtype=np.int64), *(np.zeros(0, dtype=np.int64) for _ in range(3)))
@@ -399,23 +427,27 @@ class TermCounts:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def select(self, keep: np.ndarray) -> "TermCounts":
+    def select(self, keep: np.ndarray) -> TermCounts:
         per_row = np.diff(self.row_ptr)
         mask = np.repeat(keep, per_row)
-        return TermCounts(np.concatenate([[0], np.cumsum(per_row[keep])]), self.tok[mask], self.tf[mask],
-                          self.lengths[keep])
+        return TermCounts(
+            np.concatenate([[0], np.cumsum(per_row[keep])]), self.tok[mask], self.tf[mask], self.lengths[keep]
+        )
 
-    def __add__(self, other: "TermCounts") -> "TermCounts":
-        return TermCounts(np.concatenate([self.row_ptr, other.row_ptr[1:] + self.row_ptr[-1]]),
-                          np.concatenate([self.tok, other.tok]), np.concatenate([self.tf, other.tf]),
-                          np.concatenate([self.lengths, other.lengths]))
+    def __add__(self, other: TermCounts) -> TermCounts:
+        return TermCounts(
+            np.concatenate([self.row_ptr, other.row_ptr[1:] + self.row_ptr[-1]]),
+            np.concatenate([self.tok, other.tok]),
+            np.concatenate([self.tf, other.tf]),
+            np.concatenate([self.lengths, other.lengths]),
+        )
 
     def save(self, d: Path) -> None:
         for name in self.FILES:
             np.save(d / f"{name}.npy", getattr(self, name))
 
     @classmethod
-    def load(cls, d: Path) -> "TermCounts":
+    def load(cls, d: Path) -> TermCounts:
         return cls(*(np.load(d / f"{name}.npy") for name in cls.FILES))
 
     def problems(self, n_rows: int, n_vocab: int) -> list[str]:
@@ -443,10 +475,17 @@ def bm25_index(counts: TermCounts, vocab: dict[str, int]):
     idf_of = _select_idf_scorer(bm25.idf_method)
     dfs, inverse = np.unique(df, return_inverse=True)
     idf = np.array([idf_of(int(d), N=n_docs) if d else 0.0 for d in dfs], dtype=bm25.dtype)[inverse]
-    tfc = _select_tfc_scorer(bm25.method)(tf_array=counts.tf.astype(bm25.dtype), l_d=counts.lengths[doc],
-                                          l_avg=counts.lengths.mean(), k1=bm25.k1, b=bm25.b, delta=bm25.delta)
-    matrix = sp.csc_matrix(((idf[counts.tok] * tfc).astype(bm25.dtype), (doc, counts.tok)), shape=(n_docs, n_vocab),
-                           dtype=bm25.dtype)
+    tfc = _select_tfc_scorer(bm25.method)(
+        tf_array=counts.tf.astype(bm25.dtype),
+        l_d=counts.lengths[doc],
+        l_avg=counts.lengths.mean(),
+        k1=bm25.k1,
+        b=bm25.b,
+        delta=bm25.delta,
+    )
+    matrix = sp.csc_matrix(
+        ((idf[counts.tok] * tfc).astype(bm25.dtype), (doc, counts.tok)), shape=(n_docs, n_vocab), dtype=bm25.dtype
+    )
     bm25.scores = {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr, "num_docs": n_docs}
     bm25.vocab_dict = vocab
     bm25.unique_token_ids_set = set(vocab.values())
@@ -465,8 +504,10 @@ def _stored_tokens(con: sqlite3.Connection, ids: np.ndarray | None = None) -> tu
     else:
         rows = []
         for s in range(0, len(ids), 500):
-            part = [int(i) for i in ids[s:s + 500]]
-            rows += con.execute(f"SELECT id, tokens FROM passages WHERE id IN ({','.join('?' * len(part))})", part).fetchall()
+            part = [int(i) for i in ids[s : s + 500]]
+            rows += con.execute(
+                f"SELECT id, tokens FROM passages WHERE id IN ({','.join('?' * len(part))})", part
+            ).fetchall()
         rows.sort()
     return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
 
@@ -496,8 +537,9 @@ def build_lexical(con: sqlite3.Connection, path: Path, gen: int) -> None:
     _write_lexical(path, gen, row_ids, TermCounts.of_token_rows(_token_rows(texts, vocab)), vocab)
 
 
-def update_lexical(con: sqlite3.Connection, path: Path, gen: int, prev_gen: int, prev_ids: np.ndarray,
-                   new_ids: np.ndarray) -> bool:
+def update_lexical(
+    con: sqlite3.Connection, path: Path, gen: int, prev_gen: int, prev_ids: np.ndarray, new_ids: np.ndarray
+) -> bool:
     """Lexical files of gen from prev_gen's term counts: drop deleted rows, count only new ones, redo BM25."""
     prev = lexical_path(path, prev_gen)
     try:
@@ -527,8 +569,9 @@ def preload() -> None:
     import scipy.sparse  # noqa: F401
 
 
-def build_derived(con: sqlite3.Connection, path: Path, gen: int,
-                  prev: tuple[int, np.ndarray] | None = None) -> dict[str, str]:
+def build_derived(
+    con: sqlite3.Connection, path: Path, gen: int, prev: tuple[int, np.ndarray] | None = None
+) -> dict[str, str]:
     """Derived files of generation gen: updated from generation prev = (gen, its passage ids) where those files
     are sound, else built from the database. Returns how each was made ("incremental" or "full")."""
     meta = get_meta(con)
@@ -616,9 +659,11 @@ def manifest_problems(con: sqlite3.Connection, path: Path) -> list[str]:
     if issues != want["issues"]:
         extra, missing = sorted(set(issues) - set(want["issues"])), sorted(set(want["issues"]) - set(issues))
         changed = sorted(i for i in set(issues) & set(want["issues"]) if issues[i] != want["issues"][i])
-        detail = "; ".join(f"{label}: {', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}"
-                           for label, ids in (("not in the database", extra), ("not in the manifest", missing),
-                                              ("different", changed)) if ids)
+        detail = "; ".join(
+            f"{label}: {', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}"
+            for label, ids in (("not in the database", extra), ("not in the manifest", missing), ("different", changed))
+            if ids
+        )
         out.append(f"{MANIFEST} lists other issues than the database ({detail})")
     return out
 
@@ -639,11 +684,15 @@ def _check_dense(path: Path, gen: int, dim: int, ids: np.ndarray, con: sqlite3.C
     if not (isinstance(index, faiss.IndexIDMap2) or is_ivf(index)):
         return [f"{f.name} is neither an IndexIDMap2 nor an IVF index (found {type(index).__name__})"]
     if index.d != dim:
-        return [f"{f.name} holds {index.d}-dimensional vectors, the index model {model_id} makes {dim} (built with another model)"]
+        return [
+            f"{f.name} holds {index.d}-dimensional vectors, the index model {model_id} makes {dim} (built with another model)"
+        ]
     found = np.sort(_dense_ids(index))
     if not np.array_equal(found, ids):
-        return [f"{f.name} holds {len(found)} passages, the database {len(ids)} "
-                f"({len(np.setdiff1d(ids, found))} missing, {len(np.setdiff1d(found, ids))} not in the database)"]
+        return [
+            f"{f.name} holds {len(found)} passages, the database {len(ids)} "
+            f"({len(np.setdiff1d(ids, found))} missing, {len(np.setdiff1d(found, ids))} not in the database)"
+        ]
     sample = ids[np.linspace(0, len(ids) - 1, min(len(ids), 20)).astype(int)] if len(ids) else ids
     if len(sample):
         sids, stored = load_vectors(con, model_id, dim, sample)
@@ -696,18 +745,25 @@ def verify(con: sqlite3.Connection, path: Path, *, manifest: bool = True) -> lis
         " i.n_articles, (SELECT count(*) FROM articles a WHERE a.issue_id = i.issue_id) FROM issues i"
     ):
         if (n_passages, n_articles) != (found_p, found_a):
-            problems.append(f"issue {issue_id}: recorded {n_articles} articles / {n_passages} passages, "
-                            f"stored {found_a} / {found_p}")
-    orphans = con.execute("SELECT count(*) FROM passages WHERE issue_id NOT IN (SELECT issue_id FROM issues)").fetchone()[0]
+            problems.append(
+                f"issue {issue_id}: recorded {n_articles} articles / {n_passages} passages, "
+                f"stored {found_a} / {found_p}"
+            )
+    orphans = con.execute(
+        "SELECT count(*) FROM passages WHERE issue_id NOT IN (SELECT issue_id FROM issues)"
+    ).fetchone()[0]
     if orphans:
         problems.append(f"{orphans} passages belong to no issue")
     no_vector = con.execute(
         "SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model_id = ?"
-        " AND v.content_hash = p.content_hash)", (model_id,)).fetchone()[0]
+        " AND v.content_hash = p.content_hash)",
+        (model_id,),
+    ).fetchone()[0]
     if no_vector:
         problems.append(f"{no_vector} passages have no vector for the index model {model_id}")
-    bad_size = con.execute("SELECT count(*) FROM vectors WHERE model_id = ? AND length(vector) != ?",
-                           (model_id, 4 * dim)).fetchone()[0]
+    bad_size = con.execute(
+        "SELECT count(*) FROM vectors WHERE model_id = ? AND length(vector) != ?", (model_id, 4 * dim)
+    ).fetchone()[0]
     if bad_size:
         problems.append(f"{bad_size} stored vectors of {model_id} are not {dim}-dimensional (another model's?)")
     others = [r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors WHERE model_id != ?", (model_id,))]
@@ -765,24 +821,32 @@ def load_derived(path: Path, gen: int) -> Derived:
 
     dpath, lpath = dense_path(path, gen), lexical_path(path, gen)
     if not dpath.is_file() or not (lpath / "ids.npy").is_file():
-        raise IndexCorrupt(f"{path}/ is missing its search files for generation {gen}; repair it: qa index check --repair")
+        raise IndexCorrupt(
+            f"{path}/ is missing its search files for generation {gen}; repair it: qa index check --repair"
+        )
     try:
         dense = faiss.read_index(str(dpath))
         ids = np.load(lpath / "ids.npy")
         vocab = json.loads((lpath / "vocab.json").read_text(encoding="utf-8"))
         bm25 = bm25s.BM25.load(lpath, mmap=False, load_vocab=False, show_progress=False) if len(ids) else None
     except Exception as e:  # noqa: BLE001 - a damaged file of any kind
-        raise IndexCorrupt(f"{path}/ has a damaged search file ({type(e).__name__}); repair it: qa index check --repair") from None
+        raise IndexCorrupt(
+            f"{path}/ has a damaged search file ({type(e).__name__}); repair it: qa index check --repair"
+        ) from None
     if dense.ntotal != len(ids):
-        raise IndexCorrupt(f"{path}/: dense and lexical files disagree ({dense.ntotal} vs {len(ids)} passages); repair it: qa index check --repair")
+        raise IndexCorrupt(
+            f"{path}/: dense and lexical files disagree ({dense.ntotal} vs {len(ids)} passages); repair it: qa index check --repair"
+        )
     con = connect(path, readonly=True)
     try:
         meta = get_meta(con)
     finally:
         con.close()
     if "dim" in meta and dense.d != int(meta["dim"]):
-        raise IndexCorrupt(f"{path}/{dpath.name} holds {dense.d}-dimensional vectors but the index model "
-                           f"{meta.get('model_id')} makes {meta['dim']}; repair it: qa index check --repair")
+        raise IndexCorrupt(
+            f"{path}/{dpath.name} holds {dense.d}-dimensional vectors but the index model "
+            f"{meta.get('model_id')} makes {meta['dim']}; repair it: qa index check --repair"
+        )
     return Derived(gen, dense, bm25, ids, vocab)
 
 
@@ -807,8 +871,16 @@ def add_feedback(path: Path, question: str, answer: str | None, citations: list[
         cur = con.execute(
             "INSERT INTO feedback (created_at, rating, question, answer, citations, model_id, generation)"
             " VALUES (?,?,?,?,?,?,?)",
-            (time.time(), 1 if liked else -1, question, answer, json.dumps(citations, ensure_ascii=False),
-             meta.get("model_id"), int(meta.get("generation", 0))))
+            (
+                time.time(),
+                1 if liked else -1,
+                question,
+                answer,
+                json.dumps(citations, ensure_ascii=False),
+                meta.get("model_id"),
+                int(meta.get("generation", 0)),
+            ),
+        )
         return int(cur.lastrowid)
     finally:
         con.close()
@@ -820,10 +892,21 @@ def feedback(path: Path) -> list[dict]:
     try:
         if not con.execute("SELECT name FROM sqlite_master WHERE name='feedback'").fetchone():
             return []
-        rows = con.execute("SELECT id, created_at, rating, question, answer, citations, model_id, generation"
-                           " FROM feedback ORDER BY id").fetchall()
+        rows = con.execute(
+            "SELECT id, created_at, rating, question, answer, citations, model_id, generation FROM feedback ORDER BY id"
+        ).fetchall()
     finally:
         con.close()
-    return [{"id": r[0], "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r[1])),
-             "rating": "up" if r[2] > 0 else "down", "question": r[3], "answer": r[4],
-             "citations": json.loads(r[5]), "model_id": r[6], "generation": r[7]} for r in rows]
+    return [
+        {
+            "id": r[0],
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r[1])),
+            "rating": "up" if r[2] > 0 else "down",
+            "question": r[3],
+            "answer": r[4],
+            "citations": json.loads(r[5]),
+            "model_id": r[6],
+            "generation": r[7],
+        }
+        for r in rows
+    ]

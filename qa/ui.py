@@ -82,7 +82,7 @@ def _highlight(text: str, sentence: tuple[int, int] | None, answer: tuple[int, i
     inner = html.escape(text[s0:s1])
     if answer and s0 <= answer[0] < answer[1] <= s1:
         a0, a1 = answer
-        inner = (html.escape(text[s0:a0]) + "<b>" + html.escape(text[a0:a1]) + "</b>" + html.escape(text[a1:s1]))
+        inner = html.escape(text[s0:a0]) + "<b>" + html.escape(text[a0:a1]) + "</b>" + html.escape(text[a1:s1])
     return html.escape(text[:s0]) + "<mark>" + inner + "</mark>" + html.escape(text[s1:])
 
 
@@ -127,7 +127,8 @@ def render_answer(answer) -> str:
         sentence, span = _spans(answer, p)
         cites.append(
             f'<details class="qa-cite"><summary>{html.escape(citation_line(r, p))}</summary>'
-            f'<div class="qa-para">{_highlight(p.text, sentence, span)}</div></details>')
+            f'<div class="qa-para">{_highlight(p.text, sentence, span)}</div></details>'
+        )
     parts.append("\n".join(cites))
     return "\n\n".join(parts)
 
@@ -135,9 +136,11 @@ def render_answer(answer) -> str:
 def explain_markdown(info: dict) -> str:
     """What the search looked for: the index words of the question, and the Chinese terms of an English one."""
     parts = []
-    terms = [f"- *{html.escape(t['english'])}* → "
-             + (", ".join(f"{html.escape(c)} ({w:.2f})" for c, w in t["chinese"]) or "—")
-             for t in info.get("translated") or []]
+    terms = [
+        f"- *{html.escape(t['english'])}* → "
+        + (", ".join(f"{html.escape(c)} ({w:.2f})" for c, w in t["chinese"]) or "—")
+        for t in info.get("translated") or []
+    ]
     if terms:
         parts.append("**English words searched as Chinese terms** (weight):\n" + "\n".join(terms))
     words = info.get("tokens") or []
@@ -169,21 +172,38 @@ def answer_record(question: str, answer) -> dict:
 
 
 def issue_rows(issues: list[dict]) -> list[list]:
-    return [[i["issue_id"], i["paper"] or "", i["date"] or "", i["articles"], i["passages"],
-             time.strftime("%Y-%m-%d %H:%M", time.localtime(i["added_at"]))] for i in issues]
+    return [
+        [
+            i["issue_id"],
+            i["paper"] or "",
+            i["date"] or "",
+            i["articles"],
+            i["passages"],
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(i["added_at"])),
+        ]
+        for i in issues
+    ]
 
 
 def issue_choices(issues: list[dict]) -> list[tuple[str, str]]:
-    return [(" · ".join(x for x in (i["paper"], i["date"], f"{i['passages']} passages") if x)
-             + ("" if i["paper"] and i["date"] else f" ({i['issue_id']})"), i["issue_id"]) for i in issues]
+    return [
+        (
+            " · ".join(x for x in (i["paper"], i["date"], f"{i['passages']} passages") if x)
+            + ("" if i["paper"] and i["date"] else f" ({i['issue_id']})"),
+            i["issue_id"],
+        )
+        for i in issues
+    ]
 
 
 def status_line(archive: Archive) -> str:
     try:
         index = archive.index()
         issues = index.issues()
-        return (f"Model **{index.model_id}** · index `{archive.path}/` · {len(issues)} issue{'s' * (len(issues) != 1)},"
-                f" {len(index)} passages")
+        return (
+            f"Model **{index.model_id}** · index `{archive.path}/` · {len(issues)} issue{'s' * (len(issues) != 1)},"
+            f" {len(index)} passages"
+        )
     except QAError as e:
         return f"Index `{archive.path}/`: {html.escape(str(e))}"
 
@@ -198,8 +218,13 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         issues = archive.issues()
         choices = issue_choices(issues)
         ids = [i["issue_id"] for i in issues]
-        return (note, issue_rows(issues), gr.update(choices=choices, value=[]),
-                gr.update(choices=choices, value=ids[0] if ids else None), status_line(archive))
+        return (
+            note,
+            issue_rows(issues),
+            gr.update(choices=choices, value=[]),
+            gr.update(choices=choices, value=ids[0] if ids else None),
+            status_line(archive),
+        )
 
     def respond(question, history, k, issues, mode, records):
         question = (question or "").strip()
@@ -211,8 +236,10 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             return history, "", records, explained
         history.append({"role": "user", "content": question})
         if len(question) > MAX_QUESTION_CHARS:
-            reply = (f"That question is {len(question)} characters long; please keep it to "
-                     f"{MAX_QUESTION_CHARS} characters or fewer.")
+            reply = (
+                f"That question is {len(question)} characters long; please keep it to "
+                f"{MAX_QUESTION_CHARS} characters or fewer."
+            )
         else:
             try:
                 index = archive.index()
@@ -243,7 +270,7 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             log.exception("could not store feedback")
             gr.Warning("Your feedback could not be saved.")
 
-    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):
+    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         files = [files] if isinstance(files, str) else list(files or [])
         if not files:
             return archive_views("Choose one or more issue files (.txt) first.") + (None,)
@@ -274,9 +301,11 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         found = next((i for i in archive.issues() if i["issue_id"] == issue_id), None)
         if found is None:
             return gr.update(visible=False), f"No issue {html.escape(issue_id)} in the archive."
-        return (gr.update(visible=True),
-                f"Remove **{html.escape(issue_id)}** ({found['passages']} passages) from the archive? "
-                "Its feedback stays; the issue can be added again from its file.")
+        return (
+            gr.update(visible=True),
+            f"Remove **{html.escape(issue_id)}** ({found['passages']} passages) from the archive? "
+            "Its feedback stays; the issue can be added again from its file.",
+        )
 
     def remove_issue(issue_id):
         if not issue_id:
@@ -293,19 +322,31 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         return archive.issues()
 
     with gr.Blocks(title="Newspaper QA", analytics_enabled=False) as demo:
-        gr.Markdown("## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
-                    "then the paragraphs it comes from.")
+        gr.Markdown(
+            "## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
+            "then the paragraphs it comes from."
+        )
         records = gr.State({})
         with gr.Tab("Ask", id="ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Chat", height=520, elem_id="qa-chat", buttons=["copy"],
-                                      feedback_options=("Like", "Dislike"),
-                                      placeholder="Ask about the indexed newspaper issues.")
+                    chat = gr.Chatbot(
+                        label="Chat",
+                        height=520,
+                        elem_id="qa-chat",
+                        buttons=["copy"],
+                        feedback_options=("Like", "Dislike"),
+                        placeholder="Ask about the indexed newspaper issues.",
+                    )
                     with gr.Row():
-                        question = gr.Textbox(placeholder="Type a question (中文 or English) and press Enter",
-                                              show_label=False, scale=5, max_lines=4, elem_id="qa-question",
-                                              autofocus=True)
+                        question = gr.Textbox(
+                            placeholder="Type a question (中文 or English) and press Enter",
+                            show_label=False,
+                            scale=5,
+                            max_lines=4,
+                            elem_id="qa-question",
+                            autofocus=True,
+                        )
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
                     gr.Examples(EXAMPLES, inputs=[question], label="Example questions", elem_id="qa-examples")
                     with gr.Accordion("How the last question was searched", open=False):
@@ -314,25 +355,42 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                     gr.Markdown("### Settings")
                     k = gr.Slider(1, 10, value=5, step=1, label="Passages to show")
                     initial = archive.issues()
-                    issue_filter = gr.Dropdown(issue_choices(initial), value=[], multiselect=True,
-                                               label="Issues to search", info="Newest first; none chosen = all")
-                    mode = gr.Radio(list(MODES), value="hybrid", label="Search mode",
-                                    info="hybrid = words + meaning; dense = meaning; lexical = words")
+                    issue_filter = gr.Dropdown(
+                        issue_choices(initial),
+                        value=[],
+                        multiselect=True,
+                        label="Issues to search",
+                        info="Newest first; none chosen = all",
+                    )
+                    mode = gr.Radio(
+                        list(MODES),
+                        value="hybrid",
+                        label="Search mode",
+                        info="hybrid = words + meaning; dense = meaning; lexical = words",
+                    )
                     status = gr.Markdown(status_line(archive), elem_id="qa-status")
         with gr.Tab("Archive", id="archive"):
-            issue_table = gr.Dataframe(issue_rows(initial), headers=["Issue", "Paper", "Date", "Articles",
-                                       "Passages", "Added"], interactive=False, label="Indexed issues",
-                                       elem_id="qa-issues")
+            issue_table = gr.Dataframe(
+                issue_rows(initial),
+                headers=["Issue", "Paper", "Date", "Articles", "Passages", "Added"],
+                interactive=False,
+                label="Indexed issues",
+                elem_id="qa-issues",
+            )
             with gr.Row():
                 with gr.Column():
-                    files = gr.File(file_count="multiple", file_types=[".txt"], label="Issue files (.txt)",
-                                    elem_id="qa-upload")
+                    files = gr.File(
+                        file_count="multiple", file_types=[".txt"], label="Issue files (.txt)", elem_id="qa-upload"
+                    )
                     replace = gr.Checkbox(label="Replace an issue already indexed from another file")
                     add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
                 with gr.Column():
-                    remove_choice = gr.Dropdown([(c[0], c[1]) for c in issue_choices(initial)],
-                                                value=initial[0]["issue_id"] if initial else None,
-                                                label="Issue to remove", elem_id="qa-remove-choice")
+                    remove_choice = gr.Dropdown(
+                        [(c[0], c[1]) for c in issue_choices(initial)],
+                        value=initial[0]["issue_id"] if initial else None,
+                        label="Issue to remove",
+                        elem_id="qa-remove-choice",
+                    )
                     remove = gr.Button("Remove issue…", variant="stop", elem_id="qa-remove")
                     with gr.Group(visible=False) as confirm_box:
                         confirm_text = gr.Markdown()
@@ -344,18 +402,33 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         ask_inputs = [question, chat, k, issue_filter, mode, records]
         ask_outputs = [chat, question, records, explained]
         question.submit(respond, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask", show_progress_on=chat)
-        send.click(respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask",
-                   show_progress_on=chat)
+        send.click(
+            respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask", show_progress_on=chat
+        )
         chat.clear(lambda: {}, None, [records], api_visibility="private", queue=False)
         chat.like(on_like, [records], None, api_visibility="private")
 
         views = [note, issue_table, issue_filter, remove_choice, status]
-        add.click(add_issues, [files, replace], views + [files], api_name="add_issues",
-                  concurrency_limit=1, concurrency_id="write", show_progress_on=files)
+        add.click(
+            add_issues,
+            [files, replace],
+            views + [files],
+            api_name="add_issues",
+            concurrency_limit=1,
+            concurrency_id="write",
+            show_progress_on=files,
+        )
         remove.click(ask_remove, [remove_choice], [confirm_box, confirm_text], api_visibility="private")
         cancel.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private")
-        confirm.click(remove_issue, [remove_choice], views + [confirm_box], api_name="remove_issue",
-                      concurrency_limit=1, concurrency_id="write", show_progress_on=remove_choice)
+        confirm.click(
+            remove_issue,
+            [remove_choice],
+            views + [confirm_box],
+            api_name="remove_issue",
+            concurrency_limit=1,
+            concurrency_id="write",
+            show_progress_on=remove_choice,
+        )
         gr.api(list_issues, api_name="issues")
         demo.load(lambda: archive_views(), None, views, api_visibility="private")
     return demo
@@ -377,14 +450,32 @@ def single_threaded_kernels() -> None:
     threadpool_limits(1)
 
 
-def launch(path: str | Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
-           concurrency: int = 4, quiet: bool = False):
+def launch(
+    path: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    model: str | None = None,
+    concurrency: int = 4,
+    quiet: bool = False,
+):
     """Serve the app (blocks until stopped); the search files and query encoder load while the server starts."""
     single_threaded_kernels()
     archive = Archive(path, model)
     threading.Thread(target=archive.warm_up, daemon=True).start()  # overlaps the import of gradio
     demo = build(path, model, archive=archive)
     demo.queue(default_concurrency_limit=concurrency)
-    return demo.launch(server_name=host, server_port=port, theme=theme(), css=CSS, quiet=quiet,
-                       show_error=False, ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False,
-                       footer_links=["api"], max_file_size="50mb")
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        theme=theme(),
+        css=CSS,
+        quiet=quiet,
+        show_error=False,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        footer_links=["api"],
+        max_file_size="50mb",
+    )

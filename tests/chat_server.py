@@ -35,9 +35,24 @@ def serve(index_dir: Path, *extra: str, output: bool = True):
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     out = subprocess.PIPE if output else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--host",
-                             "127.0.0.1", "--port", str(port), *extra], cwd=ROOT, env=env, stdout=out,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--index-dir",
+            str(index_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     return proc, f"http://127.0.0.1:{port}/"
 
 

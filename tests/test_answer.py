@@ -20,26 +20,29 @@ def index(sample_index):
     ix.close()
 
 
-@pytest.mark.parametrize("question, qtype", [
-    ("市派驻村工作队有多少支?", "quantity"),
-    ("去年全市固定资产投资额同比增长多少?", "percent"),
-    ("末班车几点终到长沙?", "time"),
-    ("座谈会是什么时候开的?", "date"),
-    ("谁主持召开了市政府常务会议?", "person"),
-    ("企业家座谈会在哪里举行?", "place"),
-    ("新车底是哪家公司购买的?", "org"),
-    ("会议审议并原则通过了什么办法?", "document"),
-    ("驻村工作队选派按照什么原则进行?", "other"),
-    ("How many work teams were dispatched?", "quantity"),
-    ("By how much did fixed-asset investment grow?", "percent"),
-    ("What time does the last train arrive?", "time"),
-    ("When was the company unveiled?", "date"),
-    ("Who chaired the meeting?", "person"),
-    ("Where do the trains terminate?", "place"),
-    ("Which company bought the trains?", "org"),
-    ("Which regulation did the government study?", "document"),
-    ("Why was the meeting held?", "other"),
-])
+@pytest.mark.parametrize(
+    "question, qtype",
+    [
+        ("市派驻村工作队有多少支?", "quantity"),
+        ("去年全市固定资产投资额同比增长多少?", "percent"),
+        ("末班车几点终到长沙?", "time"),
+        ("座谈会是什么时候开的?", "date"),
+        ("谁主持召开了市政府常务会议?", "person"),
+        ("企业家座谈会在哪里举行?", "place"),
+        ("新车底是哪家公司购买的?", "org"),
+        ("会议审议并原则通过了什么办法?", "document"),
+        ("驻村工作队选派按照什么原则进行?", "other"),
+        ("How many work teams were dispatched?", "quantity"),
+        ("By how much did fixed-asset investment grow?", "percent"),
+        ("What time does the last train arrive?", "time"),
+        ("When was the company unveiled?", "date"),
+        ("Who chaired the meeting?", "person"),
+        ("Where do the trains terminate?", "place"),
+        ("Which company bought the trains?", "org"),
+        ("Which regulation did the government study?", "document"),
+        ("Why was the meeting held?", "other"),
+    ],
+)
 def test_question_type(question, qtype):
     assert question_type(question) == qtype
 
@@ -51,59 +54,67 @@ def test_question_unit():
     assert question_unit("株洲的人口是多少?") is None
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("我市共有多少支驻村工作队分赴驻地?", "362支"),
-    # several numbers in one sentence: the one the question is about
-    ("市派驻村工作队有多少支?", "45支"),
-    ("省派驻村工作队有几支?", "5支"),
-    ("县区派驻村工作队有多少支?", "312支"),
-    ("长沙至暮云区间的平均发车间隔是多少分钟?", "103分钟"),
-    ("企业债券审核时间缩短到几个工作日?", "5个工作日"),
-    ("长株潭城际铁路本线开行的动车组列车最高将达到多少对?", "100.5对"),
-    ("今年对醴陵单独安排奖励资金多少?", "500万元"),
-    ("去年全市固定资产投资额同比增长多少?", "9.7%"),
-    ("民间投资较国有投资高出多少个百分点?", "3.2个百分点"),
-    ("长株潭城际铁路末班车几点终到长沙?", "23时25分"),
-    ("营商环境评估摸底工作将在什么时候前全部完成?", "6月中旬"),
-    ("株洲城发城市更新投资建设运营有限公司是哪天揭牌的?", "5月6日"),
-    ("中车株洲电力机车有限公司董事长是谁?", "周清和"),
-    ("谁就《政府督查工作条例》进行了专题授课?", "宁资利"),
-    ("长株潭城际列车在哪里始发终到?", "麓谷站"),
-    ("新购的5组动车组车底属于哪家公司?", "湖南城际铁路有限公司"),
-    ("会议审议并原则通过了什么办法?", "《株洲市国有投资建设项目审计监督办法》"),
-    ("醴陵从事电商业务的网商有多少家?", "7820家"),
-    ("株洲市委书记是谁?", "曹慧泉"),  # 市委书记曹慧泉, not 市委副书记、市长阳卫国 in the same sentence
-    ("谁主持召开了市政府党组理论学习中心组(扩大)学习暨市政府常务会议?", "阳卫国"),  # fills the gap: 阳卫国主持召开
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("我市共有多少支驻村工作队分赴驻地?", "362支"),
+        # several numbers in one sentence: the one the question is about
+        ("市派驻村工作队有多少支?", "45支"),
+        ("省派驻村工作队有几支?", "5支"),
+        ("县区派驻村工作队有多少支?", "312支"),
+        ("长沙至暮云区间的平均发车间隔是多少分钟?", "103分钟"),
+        ("企业债券审核时间缩短到几个工作日?", "5个工作日"),
+        ("长株潭城际铁路本线开行的动车组列车最高将达到多少对?", "100.5对"),
+        ("今年对醴陵单独安排奖励资金多少?", "500万元"),
+        ("去年全市固定资产投资额同比增长多少?", "9.7%"),
+        ("民间投资较国有投资高出多少个百分点?", "3.2个百分点"),
+        ("长株潭城际铁路末班车几点终到长沙?", "23时25分"),
+        ("营商环境评估摸底工作将在什么时候前全部完成?", "6月中旬"),
+        ("株洲城发城市更新投资建设运营有限公司是哪天揭牌的?", "5月6日"),
+        ("中车株洲电力机车有限公司董事长是谁?", "周清和"),
+        ("谁就《政府督查工作条例》进行了专题授课?", "宁资利"),
+        ("长株潭城际列车在哪里始发终到?", "麓谷站"),
+        ("新购的5组动车组车底属于哪家公司?", "湖南城际铁路有限公司"),
+        ("会议审议并原则通过了什么办法?", "《株洲市国有投资建设项目审计监督办法》"),
+        ("醴陵从事电商业务的网商有多少家?", "7820家"),
+        ("株洲市委书记是谁?", "曹慧泉"),  # 市委书记曹慧泉, not 市委副书记、市长阳卫国 in the same sentence
+        ("谁主持召开了市政府党组理论学习中心组(扩大)学习暨市政府常务会议?", "阳卫国"),  # fills the gap: 阳卫国主持召开
+    ],
+)
 def test_chinese_short_answers(index, question, expected):
     a = index.ask(question)
     assert a.text == expected, (a.text, a.candidate, a.confidence, a.sentence)
     assert expected in a.sentence
-    assert a.passage.text[a.sentence_start:a.sentence_end] == a.sentence
-    assert a.passage.text[a.answer_start:a.answer_end] == a.text
+    assert a.passage.text[a.sentence_start : a.sentence_end] == a.sentence
+    assert a.passage.text[a.answer_start : a.answer_end] == a.text
     assert 0 <= a.confidence <= 1
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("how many work teams were dispatched?", "362支"),  # the total, not a part listed after 其中
-    ("How many medical experts did Liling bring in over the past five years?", "217名"),
-    ("How many old residential communities does Zhuzhou plan to renovate this year?", "169个"),
-    ("By how much did Zhuzhou's fixed-asset investment grow last year?", "9.7%"),
-    ("When will the business environment assessment be completed?", "6月中旬"),
-    ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
-    ("Which measures on auditing state-funded construction projects were approved?",
-     "《株洲市国有投资建设项目审计监督办法》"),
-    ("Who gave a special lecture on the Regulations on Government Supervision?", "宁资利"),
-    # 该公司新购的5组…: what 该公司 did, the company named before it did
-    ("Which company bought the 5 new CJ6 multiple-unit trains?", "湖南城际铁路有限公司"),
-    ("What time does the last intercity train arrive in Changsha?", "23时25分"),  # "what time" is no 时间
-    ("When was the entrepreneurs' symposium held?", "5月5日下午"),  # the date opening the sentence
-    ("Where was the entrepreneurs' symposium held?", "株洲"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("how many work teams were dispatched?", "362支"),  # the total, not a part listed after 其中
+        ("How many medical experts did Liling bring in over the past five years?", "217名"),
+        ("How many old residential communities does Zhuzhou plan to renovate this year?", "169个"),
+        ("By how much did Zhuzhou's fixed-asset investment grow last year?", "9.7%"),
+        ("When will the business environment assessment be completed?", "6月中旬"),
+        ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
+        (
+            "Which measures on auditing state-funded construction projects were approved?",
+            "《株洲市国有投资建设项目审计监督办法》",
+        ),
+        ("Who gave a special lecture on the Regulations on Government Supervision?", "宁资利"),
+        # 该公司新购的5组…: what 该公司 did, the company named before it did
+        ("Which company bought the 5 new CJ6 multiple-unit trains?", "湖南城际铁路有限公司"),
+        ("What time does the last intercity train arrive in Changsha?", "23时25分"),  # "what time" is no 时间
+        ("When was the entrepreneurs' symposium held?", "5月5日下午"),  # the date opening the sentence
+        ("Where was the entrepreneurs' symposium held?", "株洲"),
+    ],
+)
 def test_english_short_answers(index, question, expected):
     a = index.ask(question)
     assert a.text == expected, (a.text, a.candidate, a.confidence, a.sentence)
-    assert expected in a.sentence and a.passage.text[a.answer_start:a.answer_end] == a.text
+    assert expected in a.sentence and a.passage.text[a.answer_start : a.answer_end] == a.text
 
 
 def test_english_candidate_in_a_list_is_the_item_the_question_describes(index):
@@ -131,21 +142,27 @@ def test_that_day_in_the_same_paragraph_extends_the_sentence():
     p = Passage(1, text, 1.0, "i", None, None, 1, "城铁", 1)
     a = extract("新的列车运行图哪天启用?", [p], threshold=0.0)
     assert a.text == "5月8日" and a.sentence == text  # the sentence runs from the date to 当天's sentence
-    assert text[a.answer_start:a.answer_end] == "5月8日"
-    alone = extract("新的列车运行图哪天启用?", [Passage(1, "当天,长株潭城际铁路启用新的列车运行图。", 1.0, "i",
-                                                   None, None, 1, "城铁", 2)], threshold=0.0)
+    assert text[a.answer_start : a.answer_end] == "5月8日"
+    alone = extract(
+        "新的列车运行图哪天启用?",
+        [Passage(1, "当天,长株潭城际铁路启用新的列车运行图。", 1.0, "i", None, None, 1, "城铁", 2)],
+        threshold=0.0,
+    )
     assert alone.candidate == "当天" and alone.text is None  # no date before it, no other paragraph to look in
 
 
-@pytest.mark.parametrize("question", [
-    "株洲的人口是多少?",
-    "长株潭城际铁路的票价是多少元?",  # the sentence found gives 对, not 元
-    "曹慧泉是哪一年出生的?",  # the only date near him is a day, not a year
-    "What is the population of Zhuzhou?",
-    "长沙市长是谁?",  # the sample's mayor is 株洲's
-    "Who is the mayor of Changsha?",
-    "株洲市的GDP增长了多少?",  # growth rates of industries, but never GDP
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "株洲的人口是多少?",
+        "长株潭城际铁路的票价是多少元?",  # the sentence found gives 对, not 元
+        "曹慧泉是哪一年出生的?",  # the only date near him is a day, not a year
+        "What is the population of Zhuzhou?",
+        "长沙市长是谁?",  # the sample's mayor is 株洲's
+        "Who is the mayor of Changsha?",
+        "株洲市的GDP增长了多少?",  # growth rates of industries, but never GDP
+    ],
+)
 def test_unanswerable_gives_no_short_answer(index, question):
     a = index.ask(question)
     assert a.text is None, (a.text, a.confidence)
@@ -191,7 +208,9 @@ def test_a_verb_is_no_organisation():
 
     assert _candidates("org", "“开办企业如何优化?如何开展监管?") == []  # 开办 ends like 活动办 but is a verb
     assert [c[0] for c in _candidates("org", "经市国资委批准,由城发集团成立株洲城市更新投资建设运营有限公司")][-2:] == [
-        "城发集团", "株洲城市更新投资建设运营有限公司"]
+        "城发集团",
+        "株洲城市更新投资建设运营有限公司",
+    ]
 
 
 def test_fallback_returns_sentence_without_short_answer(index):
@@ -207,19 +226,35 @@ def test_to_dict_carries_highlight_offsets(index):
     a = index.ask("市派驻村工作队有多少支?")
     d = a.to_dict()
     assert isinstance(a, Answer)
-    assert {"text", "sentence", "citation", "confidence", "sentence_start", "sentence_end", "answer_start",
-            "answer_end"} <= set(d)
+    assert {
+        "text",
+        "sentence",
+        "citation",
+        "confidence",
+        "sentence_start",
+        "sentence_end",
+        "answer_start",
+        "answer_end",
+    } <= set(d)
     assert d["citation"] == a.passage.citation
     json.dumps(d, ensure_ascii=False)
 
 
 def test_cli_ask_json_has_answer(sample_index):
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "市派驻村工作队有多少支?", "--index-dir",
-                          str(sample_index), "--json"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "市派驻村工作队有多少支?", "--index-dir", str(sample_index), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     answer = json.loads(out)["answer"]
     assert answer["text"] == "45支" and "市派驻村工作队45支" in answer["sentence"]
-    text = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "市派驻村工作队有多少支?", "--index-dir",
-                           str(sample_index)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "市派驻村工作队有多少支?", "--index-dir", str(sample_index)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert text.splitlines()[0] == "45支"
 
 
@@ -227,12 +262,24 @@ def test_cli_ask_json_has_answer(sample_index):
 def test_eval_answers_on_sample_set():
     from qa.evaluate import evaluate
 
-    res = evaluate(ROOT / "data" / "questions" / "sample-qa.jsonl",
-                   issues=[ROOT / "data" / "issues" / "sample-issue.txt"], answers=True)
+    res = evaluate(
+        ROOT / "data" / "questions" / "sample-qa.jsonl",
+        issues=[ROOT / "data" / "issues" / "sample-issue.txt"],
+        answers=True,
+    )
     a = res["answers"]["all"]
     assert a["sentence_acc"] > a["baseline_sentence_acc"]
     assert a["acc_answered"] >= 0.85 and a["coverage"] >= 0.8  # the targets of the answers issue
-    assert set(res["answers"]["by_type"]) >= {"quantity", "percent", "date", "time", "person", "place", "org", "document"}
+    assert set(res["answers"]["by_type"]) >= {
+        "quantity",
+        "percent",
+        "date",
+        "time",
+        "person",
+        "place",
+        "org",
+        "document",
+    }
 
 
 def test_sample_question_set_is_well_formed():

@@ -1,7 +1,6 @@
 """The web chat end to end: app.py served on localhost, driven through gradio_client."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -91,8 +90,9 @@ def test_first_run_builds_the_default_index(tmp_path):
 def test_english_question_and_follow_up(app):
     c = app["client"]
     explained = []
-    history = ask(c, "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
-                  explained=explained)
+    history = ask(
+        c, "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?", explained=explained
+    )
     first = reply_text(history)
     assert "**English words searched as Chinese terms** (weight):" in explained[0]
     assert "- *railway* → 铁路 (" in explained[0]
@@ -135,8 +135,10 @@ def test_upload_search_and_remove_an_issue(app, tmp_path):
     path = new_issue_file(tmp_path)
     note, table, *_ = c.predict([handle_file(str(path))], False, api_name="/add_issues")
     assert "株洲日报-2021-05-09: added, " in note
-    assert [row[:3] for row in table["data"]] == [["株洲日报-2021-05-09", "株洲日报", "2021-05-09"],
-                                                  ["sample-issue", "株洲日报", ""]]  # newest first
+    assert [row[:3] for row in table["data"]] == [
+        ["株洲日报-2021-05-09", "株洲日报", "2021-05-09"],
+        ["sample-issue", "株洲日报", ""],
+    ]  # newest first
     # the same file again changes nothing
     note, *_ = c.predict([handle_file(str(path))], False, api_name="/add_issues")
     assert "株洲日报-2021-05-09: unchanged" in note
@@ -171,11 +173,10 @@ def test_upload_several_files_at_once(app, tmp_path):
     first = new_issue_file(tmp_path)
     text = SAMPLE.read_text(encoding="utf-8")
     second = tmp_path / "株洲日报-2021-05-10.txt"
-    second.write_bytes(text[text.index("## 城市更新有了新"):].encode("utf-16"))
+    second.write_bytes(text[text.index("## 城市更新有了新") :].encode("utf-16"))
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    note, table, *_ = c.predict([handle_file(str(p)) for p in (first, second, empty)], False,
-                                api_name="/add_issues")
+    note, table, *_ = c.predict([handle_file(str(p)) for p in (first, second, empty)], False, api_name="/add_issues")
     lines = note.split("\n\n")
     assert lines[0].startswith("✓ 株洲日报-2021-05-09: added") and lines[1].startswith("✓ 株洲日报-2021-05-10: added")
     assert lines[2].startswith("✗ empty.txt: ") and len(lines) == 3
@@ -205,8 +206,7 @@ def test_missing_index_then_first_issue_from_the_page(tmp_path):
     index_dir = tmp_path / "none"
     demo = build(index_dir)
     port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                        ssr_mode=False)
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
     try:
         c = client(f"http://127.0.0.1:{port}/")
         reply = reply_text(ask(c, "市派驻村工作队有多少支?"))
@@ -236,7 +236,9 @@ def test_feedback_is_stored_and_exported(sample_index, tmp_path):
     assert main(["feedback", "export", "--index-dir", str(index_dir), "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["rating"], r["question"], r["answer"]) for r in rows] == [
-        ("up", "市派驻村工作队有多少支?", "45支"), ("down", "How many teams?", None)]
+        ("up", "市派驻村工作队有多少支?", "45支"),
+        ("down", "How many teams?", None),
+    ]
     assert rows[0]["citations"] == citations and rows[0]["model_id"] == "use-multilingual-v3"
     # feedback survives a rebuild of the index
     from qa.index import write
@@ -248,9 +250,22 @@ def test_feedback_is_stored_and_exported(sample_index, tmp_path):
 
 
 def test_app_refuses_another_model_for_an_existing_index(sample_index):
-    proc = subprocess.run([sys.executable, str(ROOT / "app.py"), "--index-dir", str(sample_index), "--model",
-                           "all-MiniLM-L6-v2", "--port", str(free_port())], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--index-dir",
+            str(sample_index),
+            "--model",
+            "all-MiniLM-L6-v2",
+            "--port",
+            str(free_port()),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith("app: error: ") and "qa index rebuild --model" in proc.stderr
     assert "Traceback" not in proc.stderr

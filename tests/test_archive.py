@@ -119,8 +119,10 @@ def test_incremental_files_equal_a_full_build(tmp_path, files, base):
         assert scores[0].keys() == scores[1].keys()
         assert np.allclose([scores[0][i] for i in scores[1]], list(scores[1].values()), rtol=1e-5)
     ids = full.bm25_ids
-    assert np.allclose(np.vstack([incremental.dense.reconstruct(int(i)) for i in ids]),
-                       np.vstack([full.dense.reconstruct(int(i)) for i in ids]))
+    assert np.allclose(
+        np.vstack([incremental.dense.reconstruct(int(i)) for i in ids]),
+        np.vstack([full.dense.reconstruct(int(i)) for i in ids]),
+    )
 
 
 def test_bm25_counts_match_bm25s(base):
@@ -137,8 +139,9 @@ def test_bm25_counts_match_bm25s(base):
     for t in ("工作队", "株洲", "铁路", "乡村"):
         assert np.allclose(ours.get_scores([vocab[t]]), theirs.get_scores([vocab[t]]), rtol=1e-5)
         assert ours.get_scores([vocab[t]]).max() > 0
-    assert np.allclose(ours.get_scores([vocab["株洲"], vocab["铁路"]]),
-                       theirs.get_scores([vocab["株洲"], vocab["铁路"]]), rtol=1e-5)
+    assert np.allclose(
+        ours.get_scores([vocab["株洲"], vocab["铁路"]]), theirs.get_scores([vocab["株洲"], vocab["铁路"]]), rtol=1e-5
+    )
     assert np.array_equal(ours.scores["indptr"], theirs.scores["indptr"])  # document frequencies (Index.idf)
     assert np.array_equal(ours.scores["indices"], theirs.scores["indices"])
     assert np.allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-5)
@@ -159,7 +162,9 @@ def test_other_file_for_an_issue_id_needs_replace(capsys, tmp_path, files, base)
     code, _, err = cli(capsys, "index", "add", files["A2"], "--issue-id", A_ID, "--index-dir", path, "-q")
     assert code == 1 and err.startswith("qa: error: ") and "--replace" in err and err.count("\n") == 1
     assert gen(path) == before
-    code, out, err = cli(capsys, "index", "add", files["A2"], "--issue-id", A_ID, "--replace", "--index-dir", path, "-q")
+    code, out, err = cli(
+        capsys, "index", "add", files["A2"], "--issue-id", A_ID, "--replace", "--index-dir", path, "-q"
+    )
     assert code == 0, err
     assert f"{A_ID}: replaced" in out
     (a,) = [i for i in Index(path).issues() if i["issue_id"] == A_ID]
@@ -234,16 +239,19 @@ def test_check_passes_on_a_sound_index(capsys, base):
     assert "is sound" in out
 
 
-@pytest.mark.parametrize("damage, expect", [
-    ("truncate-dense", "cannot be read"),
-    ("delete-dense", "dense-"),
-    ("delete-lexical", "lexical-"),
-    ("delete-manifest", "manifest.json is missing"),
-    ("edit-manifest", "manifest.json lists other issues"),
-    ("other-model-dense", "384-dimensional"),
-    ("delete-vectors", "have no vector"),
-    ("foreign-vectors", "vectors of models other than"),
-])
+@pytest.mark.parametrize(
+    "damage, expect",
+    [
+        ("truncate-dense", "cannot be read"),
+        ("delete-dense", "dense-"),
+        ("delete-lexical", "lexical-"),
+        ("delete-manifest", "manifest.json is missing"),
+        ("edit-manifest", "manifest.json lists other issues"),
+        ("other-model-dense", "384-dimensional"),
+        ("delete-vectors", "have no vector"),
+        ("foreign-vectors", "vectors of models other than"),
+    ],
+)
 def test_corruption_is_detected_explained_and_repaired(capsys, tmp_path, base, damage, expect):
     import faiss
 
@@ -345,15 +353,18 @@ def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
 # ---------- bad input ----------
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("empty", "empty file"),
-    ("binary", "not a text file"),
-    ("undecodable", "cannot decode"),
-    ("huge", "too large for one issue"),
-    ("missing", "no such file"),
-    ("twice", "given twice"),
-    ("one-bad-of-two", "nothing was indexed"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("empty", "empty file"),
+        ("binary", "not a text file"),
+        ("undecodable", "cannot decode"),
+        ("huge", "too large for one issue"),
+        ("missing", "no such file"),
+        ("twice", "given twice"),
+        ("one-bad-of-two", "nothing was indexed"),
+    ],
+)
 def test_bad_input_is_one_line_and_changes_nothing(capsys, tmp_path, files, base, kind, message):
     path = copy(base, tmp_path / "ix")
     before = (gen(path), issue_ids(path))
@@ -413,8 +424,9 @@ def test_file_without_headings_is_one_article_titled_from_its_name(capsys, tmp_p
 
 
 def run_qa(*argv, env=None, **kw):
-    return subprocess.run([*QA, *map(str, argv)], cwd=ROOT, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, **kw)
+    return subprocess.run(
+        [*QA, *map(str, argv)], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, **kw
+    )
 
 
 def test_second_writer_stops_with_a_clear_message_after_the_lock_timeout(tmp_path, base):
@@ -450,9 +462,16 @@ def test_second_writer_waits_for_the_first(tmp_path, base):
 
 def test_concurrent_writers_never_interleave(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    procs = [subprocess.Popen([*QA, "index", *argv, "--index-dir", str(path), "-q"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for argv in (["add", str(files["B"])], ["remove", A_ID], ["add", str(files["A2"]), "--issue-id", "a2"])]
+    procs = [
+        subprocess.Popen(
+            [*QA, "index", *argv, "--index-dir", str(path), "-q"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in (["add", str(files["B"])], ["remove", A_ID], ["add", str(files["A2"]), "--issue-id", "a2"])
+    ]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -491,8 +510,13 @@ def test_readers_keep_answering_during_writes(tmp_path, files):
     path = tmp_path / "ix"
     write(path, [parse_file(files["A"])], fresh=True)  # B (城铁 articles) is not in it yet
     stop, ready = tmp_path / "stop", tmp_path / "ready"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(path), str(stop), str(ready)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path), str(stop), str(ready)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
@@ -596,8 +620,11 @@ def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
         span = phase[1] - phase[0]
         # one kill before the lock (parsing, embedding), five spread over the locked write and a bit beyond,
         # and four at exact points: before each rename (dense, lexical, manifest) and right after the commit
-        delays = [None, *map(float, np.linspace(0, span * 1.2, 5)), *[(f, n) for f, n in (
-            ("os.replace", 1), ("os.replace", 2), ("write_manifest", 1), ("os.replace", 3))]]
+        delays = [
+            None,
+            *map(float, np.linspace(0, span * 1.2, 5)),
+            *[(f, n) for f, n in (("os.replace", 1), ("os.replace", 2), ("write_manifest", 1), ("os.replace", 3))],
+        ]
         for n, delay in enumerate(delays):
             path = copy(base, tmp_path / f"{op}-{n}")
             proc = start(op, files, path, kill_at=delay if isinstance(delay, tuple) else None)

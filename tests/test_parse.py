@@ -48,7 +48,7 @@ def source_lines_of(paragraph):
         line = SOURCE_LINES[no - 1].strip()
         if line:
             assert rest.startswith(line), (paragraph.line, no, line)
-            rest = rest[len(line):]
+            rest = rest[len(line) :]
             used.append(no)
         no += 1
     return used
@@ -147,7 +147,10 @@ def test_list_items(issue):
     assert numbered[0].line == 39
     rail = by_title(issue, "长株潭城铁")
     assert [(p.kind, p.text[:6]) for p in rail.paragraphs[:3]] == [
-        ("list", "8日启用新的"), ("list", "开行动车组列"), ("body", "株洲日报·掌")]
+        ("list", "8日启用新的"),
+        ("list", "开行动车组列"),
+        ("body", "株洲日报·掌"),
+    ]
     assert rail.paragraphs[1].text == "开行动车组列车最高将达100.5对,首末班车较此前分别提前和延长约半小时"
     assert all(p.kind == "body" for p in issue.articles[0].paragraphs)
 
@@ -205,8 +208,9 @@ def reencode(kind):
     return TEXT.encode(kind)
 
 
-@pytest.mark.parametrize("kind", ["utf-8-bom", "gb18030", "gbk", "utf-16-le-bom", "utf-16-be-bom",
-                                  "crlf", "cr", "gb18030-crlf", "padded"])
+@pytest.mark.parametrize(
+    "kind", ["utf-8-bom", "gb18030", "gbk", "utf-16-le-bom", "utf-16-be-bom", "crlf", "cr", "gb18030-crlf", "padded"]
+)
 def test_encodings_give_identical_articles(tmp_path, issue, kind):
     data = reencode(kind)
     assert data != RAW
@@ -219,7 +223,7 @@ def test_encodings_give_identical_articles(tmp_path, issue, kind):
 
 
 def test_decode_prefers_utf8_then_gb18030():
-    assert decode("株洲日报".encode("utf-8")) == "株洲日报"
+    assert decode("株洲日报".encode()) == "株洲日报"
     assert decode("株洲日报".encode("gb18030")) == "株洲日报"
     assert decode(codecs.BOM_UTF8 + b"abc") == "abc"
 
@@ -231,20 +235,25 @@ def binary_data():
 def gb18030_junk():
     # valid four-byte GB18030 codes, invalid UTF-8: decodes to scattered non-CJK characters
     r = random.Random(0)
-    return b"".join(bytes([r.randint(0x81, 0x83), r.randint(0x30, 0x39), r.randint(0x81, 0xFE),
-                           r.randint(0x30, 0x39)]) for _ in range(300))
+    return b"".join(
+        bytes([r.randint(0x81, 0x83), r.randint(0x30, 0x39), r.randint(0x81, 0xFE), r.randint(0x30, 0x39)])
+        for _ in range(300)
+    )
 
 
-@pytest.mark.parametrize("data, why", [
-    (b"", "empty file"),
-    (b" \r\n\t\n  \n", "empty file"),
-    ("\u3000\u3000\n\u00a0\n".encode("utf-8"), "empty file"),
-    (codecs.BOM_UTF16_LE + "  \n".encode("utf-16-le"), "empty file"),
-    (binary_data(), "not a text file (binary data)"),
-    (b"## t\n" + bytes(range(1, 32)) * 4, "not a text file (binary data)"),
-    ("## 标题\n正文".encode() + b"\x81\x20abc" * 20, "cannot decode text"),
-    (gb18030_junk(), "not a text file (decodes to mostly unreadable characters)"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"", "empty file"),
+        (b" \r\n\t\n  \n", "empty file"),
+        ("\u3000\u3000\n\u00a0\n".encode("utf-8"), "empty file"),
+        (codecs.BOM_UTF16_LE + "  \n".encode("utf-16-le"), "empty file"),
+        (binary_data(), "not a text file (binary data)"),
+        (b"## t\n" + bytes(range(1, 32)) * 4, "not a text file (binary data)"),
+        ("## 标题\n正文".encode() + b"\x81\x20abc" * 20, "cannot decode text"),
+        (gb18030_junk(), "not a text file (decodes to mostly unreadable characters)"),
+    ],
+)
 def test_bad_files_are_refused(tmp_path, data, why):
     path = tmp_path / "x.txt"
     path.write_bytes(data)
@@ -262,7 +271,10 @@ def test_file_without_headings_is_one_article():
     [article] = got.articles
     assert (article.no, article.title, article.kickers) == (1, "loose-notes", [])
     assert [(p.text, p.kind, p.line) for p in article.paragraphs] == [
-        ("第一段没有标题。", "body", 1), ("第二段被截断了。", "body", 3), ("列表项", "list", 7)]
+        ("第一段没有标题。", "body", 1),
+        ("第二段被截断了。", "body", 3),
+        ("列表项", "list", 7),
+    ]
     assert (got.issue_id, got.source) == ("loose-notes", "data/issues/loose-notes.txt")
 
 

@@ -113,7 +113,7 @@ def test_ivf_dense_index_above_threshold(tmp_path, sample_path, monkeypatch):
     path = tmp_path / "ix"
     write(path, [parse_file(sample_path)])
     ix = Index.open(path)
-    assert store.is_ivf(ix._current().dense) and ix._current().dense.nlist == int(4 * 67 ** 0.5)
+    assert store.is_ivf(ix._current().dense) and ix._current().dense.nlist == int(4 * 67**0.5)
     assert "市派驻村工作队45支" in ix.search("市派驻村工作队有多少支?", k=1)[0].text
     assert ix.search("车底", k=2, issues=["sample-issue"])
     copy = tmp_path / "copy.txt"

@@ -20,15 +20,21 @@ def chinese(terms) -> set[str]:
     return {zh for t in terms for zh, _ in t.candidates}
 
 
-@pytest.mark.parametrize("phrase, expected", [
-    ("work team", {"工作队"}),                 # the dictionary says 工作组; joined from 工作 + 队 as the sample has it
-    ("dispatched", {"派驻"}),
-    ("fixed-asset investment", {"固定资产", "投资"}),
-    ("intercity railway", {"城际", "铁路"}),  # "intercity" is not in CC-CEDICT: inter- 际 + city 城, as the sample joins them
-    ("net profit", {"净利润"}),
-    ("Changsha, Zhuzhou and Liling", {"长沙", "株洲", "醴陵"}),
-    ("Zhou Qinghe", {"周清和"}),               # a name spelt in pinyin, found in the collection
-])
+@pytest.mark.parametrize(
+    "phrase, expected",
+    [
+        ("work team", {"工作队"}),  # the dictionary says 工作组; joined from 工作 + 队 as the sample has it
+        ("dispatched", {"派驻"}),
+        ("fixed-asset investment", {"固定资产", "投资"}),
+        (
+            "intercity railway",
+            {"城际", "铁路"},
+        ),  # "intercity" is not in CC-CEDICT: inter- 际 + city 城, as the sample joins them
+        ("net profit", {"净利润"}),
+        ("Changsha, Zhuzhou and Liling", {"长沙", "株洲", "醴陵"}),
+        ("Zhou Qinghe", {"周清和"}),  # a name spelt in pinyin, found in the collection
+    ],
+)
 def test_newspaper_phrases_translate_to_the_samples_words(index, phrase, expected):
     assert expected <= chinese(index.translate(phrase))
 
@@ -66,8 +72,13 @@ def test_lemmas():
     assert tr.lemma("teams", known) == "team"
     assert tr.lemma("business", known) == "business"
     # irregular forms, by lemminflect, when every reading agrees (not "left": leave or left)
-    assert [tr.lemma(w, known) for w in ("bought", "held", "led", "sent", "men")] == ["buy", "hold", "lead", "send",
-                                                                                      "man"]
+    assert [tr.lemma(w, known) for w in ("bought", "held", "led", "sent", "men")] == [
+        "buy",
+        "hold",
+        "lead",
+        "send",
+        "man",
+    ]
     assert tr.lemma("left", known) == "left"
 
 
@@ -89,7 +100,9 @@ def test_a_character_inside_the_papers_words_is_kept_besides_them(index):
     assert character_frequency(derived, "新") == 0  # 新 is a token of its own: document_frequency counts it
     bought = next(t for t in index.translate("Which company bought the trains?") if t.english == "bought")
     assert dict(bought.candidates)["购"] <= tr.PARTIAL_WEIGHT * 2
-    assert sum(len(zh) == 1 and document_frequency(derived, zh) == 0 for zh, _ in bought.candidates) <= tr.MAX_CHARACTERS
+    assert (
+        sum(len(zh) == 1 and document_frequency(derived, zh) == 0 for zh, _ in bought.candidates) <= tr.MAX_CHARACTERS
+    )
     assert "购" not in chinese(tr.translate("Which company bought the trains?", index.df))  # not without chars
 
 
@@ -109,14 +122,25 @@ def test_chinese_questions_are_not_translated(index):
     assert index.explain("我市有多少支驻村工作队?")["language"] == "zh"
 
 
-@pytest.mark.parametrize("question, title, paragraph", [
-    ("How many work teams were dispatched to the villages?", "362支工作队驻村助力乡村振兴", 1),
-    ("How much did fixed-asset investment grow last year?", "株洲四项工作获国务院督查激励", 3),
-    ("How many old residential compounds were renovated last year?", "城市更新有了新“平台”", 2),
-    ("When does the new timetable of the Changsha-Zhuzhou-Xiangtan intercity railway start?", "长株潭城铁实现“公交化”运营", 4),
-    ("What net profit does CRRC Zhuzhou aim for by the end of the 14th Five-Year Plan?", "这场座谈会,他们成为座上宾", 16),
-    ("How many online shops did Liling have at the end of 2020?", "株洲四项工作获国务院督查激励", 5),
-])
+@pytest.mark.parametrize(
+    "question, title, paragraph",
+    [
+        ("How many work teams were dispatched to the villages?", "362支工作队驻村助力乡村振兴", 1),
+        ("How much did fixed-asset investment grow last year?", "株洲四项工作获国务院督查激励", 3),
+        ("How many old residential compounds were renovated last year?", "城市更新有了新“平台”", 2),
+        (
+            "When does the new timetable of the Changsha-Zhuzhou-Xiangtan intercity railway start?",
+            "长株潭城铁实现“公交化”运营",
+            4,
+        ),
+        (
+            "What net profit does CRRC Zhuzhou aim for by the end of the 14th Five-Year Plan?",
+            "这场座谈会,他们成为座上宾",
+            16,
+        ),
+        ("How many online shops did Liling have at the end of 2020?", "株洲四项工作获国务院督查激励", 5),
+    ],
+)
 def test_english_questions_find_the_paragraph(index, question, title, paragraph):
     hits = index.search(question, k=3)
     assert (title, paragraph) in [(h.article_title, h.paragraph_no) for h in hits]
@@ -125,12 +149,27 @@ def test_english_questions_find_the_paragraph(index, question, title, paragraph)
 def test_ask_explain_shows_translated_terms(sample_index, capsys):
     from qa.cli import main
 
-    assert main(["ask", "How many work teams were dispatched?", "--index-dir", str(sample_index), "--explain",
-                 "-k", "1"]) == 0
+    assert (
+        main(["ask", "How many work teams were dispatched?", "--index-dir", str(sample_index), "--explain", "-k", "1"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "translated terms" in out and "工作队" in out and "362支工作队驻村助力乡村振兴" in out
-    assert main(["ask", "How many work teams were dispatched?", "--index-dir", str(sample_index), "--explain",
-                 "-k", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "How many work teams were dispatched?",
+                "--index-dir",
+                str(sample_index),
+                "--explain",
+                "-k",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert any(t["english"] == "work teams" for t in data["explain"]["translated"])
     assert set(data["passages"][0]["scores"]) == {"lexical", "dense"}
