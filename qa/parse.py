@@ -35,6 +35,15 @@ class Article:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Source:
+    """One file an issue was read from: the index keeps it (sources/<sha256>) so a rebuild can read it again."""
+
+    name: str
+    sha256: str
+    data: bytes = field(repr=False)
+
+
 @dataclass
 class Issue:
     issue_id: str
@@ -43,6 +52,7 @@ class Issue:
     source: str
     source_hash: str
     articles: list[Article] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)  # in reading order; empty for issues made in memory
 
 
 _ARTICLE = re.compile(r"##(?!#)\s*(.*)")
@@ -229,7 +239,8 @@ def parse_bytes(
             issue_id = f"{paper}-{date}"
         else:
             issue_id = stem if _date_in(stem) == date else f"{stem}-{date}"
-    return Issue(issue_id, paper, date, source, hashlib.sha256(data).hexdigest(), articles)
+    sha256 = hashlib.sha256(data).hexdigest()
+    return Issue(issue_id, paper, date, source, sha256, articles, [Source(source, sha256, data)])
 
 
 def parse_file(path, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None) -> Issue:

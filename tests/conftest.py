@@ -17,11 +17,11 @@ def sample_path() -> Path:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """Path of an index of the sample issue, built with the default model. Treat as read-only."""
-    from qa.index import write
+    from qa.archive import build
     from qa.parse import parse_file
 
     path = tmp_path_factory.mktemp("sample-index") / "index"
-    write(path, [parse_file(SAMPLE)])
+    build(path, [parse_file(SAMPLE)])
     return path
 
 

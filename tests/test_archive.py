@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import store
+from qa import archive, store
 from qa.cli import main
-from qa.index import Index, write
+from qa.index import Index
 from qa.parse import parse_file
+from qa.store import lexical
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = [sys.executable, "-m", "qa.cli"]
@@ -41,7 +42,7 @@ def files(tmp_path_factory, sample_path) -> dict[str, Path]:
 def base(tmp_path_factory, files) -> Path:
     """Index of A and the whole sample: every passage of A, A2 and B already has a vector. Copy before writing."""
     path = tmp_path_factory.mktemp("base") / "index"
-    write(path, [parse_file(files["A"]), parse_file(files["S"])], fresh=True)
+    archive.build(path, [parse_file(files["A"]), parse_file(files["S"])])
     return path
 
 
@@ -85,7 +86,7 @@ def cli(capsys, *argv):
 def test_add_embeds_only_new_passages_and_updates_incrementally(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     stats = {}
-    (r,) = write(path, [parse_file(files["B"])], stats=stats)
+    (r,) = archive.add(path, [parse_file(files["B"])], stats=stats)
     assert (r.status, r.passages, r.embedded) == ("added", 41, 0)  # B's paragraphs are all in the sample already
     assert stats["dense"] == stats["lexical"] == "incremental" and stats["embedded"] == 0
     assert issue_ids(path) == {A_ID, B_ID, S_ID}
@@ -98,27 +99,27 @@ def test_add_falls_back_to_a_full_build_when_the_previous_files_are_unusable(tmp
     store.dense_path(path, g).write_bytes(b"not a faiss file")
     (store.lexical_path(path, g) / "tf.npy").unlink()
     stats = {}
-    write(path, [parse_file(files["B"])], stats=stats)
+    archive.add(path, [parse_file(files["B"])], stats=stats)
     assert stats["dense"] == stats["lexical"] == "full"
     assert_sound(path)
 
 
 def test_incremental_files_equal_a_full_build(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    write(path, [parse_file(files["B"])])
-    write(path, [], remove=[A_ID])
-    incremental = store.load_derived(path, gen(path))
-    write(path, [], repair=True)  # builds everything from the database
-    full = store.load_derived(path, gen(path))
-    assert sorted(incremental.bm25_ids) == sorted(full.bm25_ids)
+    archive.add(path, [parse_file(files["B"])])
+    archive.remove(path, [A_ID])
+    incremental = store.open(path).search_files()
+    archive.repair(path)  # builds everything from the database
+    full = store.open(path).search_files()
+    assert sorted(incremental.ids) == sorted(full.ids)
     for query in (["工作队"], ["株洲", "铁路"], ["乡村", "振兴", "示范"]):
         scores = []
         for d in (incremental, full):
             s = d.bm25.get_scores([d.vocab[t] for t in query])
-            scores.append(dict(zip(d.bm25_ids.tolist(), s.tolist())))
+            scores.append(dict(zip(d.ids.tolist(), s.tolist())))
         assert scores[0].keys() == scores[1].keys()
         assert np.allclose([scores[0][i] for i in scores[1]], list(scores[1].values()), rtol=1e-5)
-    ids = full.bm25_ids
+    ids = full.ids
     assert np.allclose(
         np.vstack([incremental.dense.reconstruct(int(i)) for i in ids]),
         np.vstack([full.dense.reconstruct(int(i)) for i in ids]),
@@ -132,9 +133,9 @@ def test_bm25_counts_match_bm25s(base):
     texts = [r[0] for r in con.execute("SELECT tokens FROM passages ORDER BY id")]
     con.close()
     vocab = {"": 0}
-    rows = store._token_rows(texts, vocab)
-    ours = store.bm25_index(store.TermCounts.of_token_rows(rows), vocab)
-    theirs = bm25s.BM25(k1=store.BM25_K1, b=store.BM25_B)
+    rows = lexical.token_rows(texts, vocab)
+    ours = lexical.bm25_index(lexical.TermCounts.of_token_rows(rows), vocab)
+    theirs = bm25s.BM25(k1=lexical.BM25_K1, b=lexical.BM25_B)
     theirs.index(bm25s.tokenization.Tokenized(ids=rows, vocab=vocab), show_progress=False)
     for t in ("工作队", "株洲", "铁路", "乡村"):
         assert np.allclose(ours.get_scores([vocab[t]]), theirs.get_scores([vocab[t]]), rtol=1e-5)
@@ -178,7 +179,7 @@ def test_removed_issue_disappears_from_dense_and_lexical_search(tmp_path, files,
     question = "株洲四项工作获国务院督查激励"
     for mode in ("dense", "lexical"):
         assert S_ID in {h.issue_id for h in index.search(question, k=10, mode=mode)}
-    write(path, [], remove=[S_ID])
+    archive.remove(path, [S_ID])
     for mode in ("dense", "lexical", "hybrid"):
         assert S_ID not in {h.issue_id for h in index.search(question, k=10, mode=mode)}  # same Index, no reopen
     assert_sound(path)
@@ -186,12 +187,12 @@ def test_removed_issue_disappears_from_dense_and_lexical_search(tmp_path, files,
 
 def test_passage_ids_are_never_reused(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    write(path, [parse_file(files["B"])])
+    archive.add(path, [parse_file(files["B"])])
     con = store.open_readonly(path)
     b_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
     con.close()
-    write(path, [], remove=[B_ID])
-    write(path, [parse_file(files["B"])])
+    archive.remove(path, [B_ID])
+    archive.add(path, [parse_file(files["B"])])
     con = store.open_readonly(path)
     new_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
     con.close()
@@ -221,7 +222,7 @@ def test_list_text_and_json(capsys, base):
 def test_rebuild_keeps_the_index_model_and_reembeds(tmp_path, base):
     path = copy(base, tmp_path / "ix")
     stats = {}
-    write(path, [], reembed=True, stats=stats)
+    archive.rebuild(path, stats=stats)
     con = store.open_readonly(path)
     distinct = con.execute("SELECT count(DISTINCT content_hash) FROM passages").fetchone()[0]
     assert store.get_meta(con)["model_id"] == "use-multilingual-v3"
@@ -335,7 +336,7 @@ def test_manifest_records_a_model_the_database_does_not(capsys, tmp_path, base):
     assert code == 1 and "model_id = 'all-MiniLM-L6-v2'" in out
 
 
-def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
+def test_stale_temp_files_are_noted_by_check_and_cleaned_by_the_next_write(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     g = gen(path)
     dead = "999999999"  # no such pid
@@ -343,10 +344,12 @@ def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
     (path / f".lexical-{g + 1}.tmp-{dead}").mkdir()
     (path / f"{store.MARK_PREFIX}{dead}").touch()
     store.dense_path(path, g + 1).write_bytes(b"an uncommitted generation")  # a writer died before its commit
-    assert_sound(path)  # check tidies up first
+    problems, notes = store.check(path)  # reads only: the leftovers are noted, not removed
+    assert problems == [] and "left by an interrupted write" in " ".join(notes)
+    assert [f for f in os.listdir(path) if ".tmp-" in f]
+    assert Index(path).search("驻村工作队", k=3)
+    archive.add(path, [parse_file(files["B"])])  # the next writer tidies up first
     assert not [f for f in os.listdir(path) if ".tmp-" in f]
-    assert not store.dense_path(path, g + 1).exists()
-    write(path, [parse_file(files["B"])])
     assert_sound(path)
 
 
@@ -508,7 +511,7 @@ READER = textwrap.dedent("""
 @pytest.mark.slow
 def test_readers_keep_answering_during_writes(tmp_path, files):
     path = tmp_path / "ix"
-    write(path, [parse_file(files["A"])], fresh=True)  # B (城铁 articles) is not in it yet
+    archive.build(path, [parse_file(files["A"])])  # B (城铁 articles) is not in it yet
     stop, ready = tmp_path / "stop", tmp_path / "ready"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(path), str(stop), str(ready)],
@@ -523,11 +526,11 @@ def test_readers_keep_answering_during_writes(tmp_path, files):
             time.sleep(0.1)  # until the reader has loaded the model and searched the old state
         assert ready.exists(), reader.stderr.read() if reader.poll() is not None else "reader not ready"
         for _ in range(3):
-            write(path, [parse_file(files["B"])])  # embeds B: a slow write
+            archive.add(path, [parse_file(files["B"])])  # embeds B: a slow write
             time.sleep(1.5)
-            write(path, [], remove=[B_ID])
+            archive.remove(path, [B_ID])
             time.sleep(1.5)
-        write(path, [parse_file(files["B"])])
+        archive.add(path, [parse_file(files["B"])])
         time.sleep(3)
     finally:
         stop.touch()
@@ -560,31 +563,30 @@ def state(path: Path) -> tuple[int, set]:
 
 
 KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from qa import store
+    import importlib, os, signal, sys
     point, nth = sys.argv[1], int(sys.argv[2])
+    module, name = point.rsplit(".", 1)
+    module = importlib.import_module(module)
+    real = getattr(module, name)
     calls = 0
 
-    def killer(fn):
-        def wrapped(*args, **kwargs):
-            global calls
-            calls += 1
-            if calls == nth:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return fn(*args, **kwargs)
-        return wrapped
+    def killer(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
 
-    if point == "os.replace":  # 1: dense file, 2: lexical dir, 3: manifest (after the commit)
-        os.replace = killer(os.replace)
-    else:
-        setattr(store, point, killer(getattr(store, point)))
+    setattr(module, name, killer)
     from qa.cli import main
     sys.exit(main(sys.argv[3:]))
 """)
+# the steps of a write's publication, in order: each a kill point (the last one is after the commit)
+KILL_POINTS = ("qa.store.dense._write", "qa.store.lexical._write", "qa.store.manifest.prepare", "qa.store.manifest.put")
 
 
 def start(op, files, path, kill_at=None):
-    """The op as a `qa` process; kill_at=(function, n) makes it SIGKILL itself on the n-th call of store.function."""
+    """The op as a `qa` process; kill_at=(module.function, n) makes it SIGKILL itself on the n-th call of it."""
     argv = ["index", *map(str, OPS[op](files)), "--index-dir", str(path), "-q"]
     head = [sys.executable, "-c", KILLER, kill_at[0], str(kill_at[1])] if kill_at else QA
     return subprocess.Popen([*head, *argv], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -619,11 +621,11 @@ def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
         assert after[0] == before[0] + 1
         span = phase[1] - phase[0]
         # one kill before the lock (parsing, embedding), five spread over the locked write and a bit beyond,
-        # and four at exact points: before each rename (dense, lexical, manifest) and right after the commit
+        # and four at exact points: before the dense file, the lexical files, the manifest, and after the commit
         delays = [
             None,
             *map(float, np.linspace(0, span * 1.2, 5)),
-            *[(f, n) for f, n in (("os.replace", 1), ("os.replace", 2), ("write_manifest", 1), ("os.replace", 3))],
+            *[(point, 1) for point in KILL_POINTS],
         ]
         for n, delay in enumerate(delays):
             path = copy(base, tmp_path / f"{op}-{n}")
@@ -646,10 +648,11 @@ def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
             assert now in (before, after), (op, delay, now)
             seen["before" if now == before else "after"] += 1
             seen["tidied"] += bool(notes)
-            if delay == ("write_manifest", 1):  # died between its commit and the manifest
-                assert now == after and f"rewrote {store.MANIFEST}" in " ".join(notes), notes
+            if delay == (KILL_POINTS[-1], 1):  # died between its commit and the manifest
+                assert now == after and "an interrupted write did not update it" in " ".join(notes), notes
             assert Index(path).search("驻村工作队", k=3)
-            assert not [f for f in os.listdir(path) if ".tmp-" in f]  # tidied by check
+            store.tidy(path)
+            assert not [f for f in os.listdir(path) if ".tmp-" in f]  # tidied by check --repair
             if now == before:
                 interrupted = path
         # the next writer does the interrupted operation on a killed copy
