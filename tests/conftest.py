@@ -3,10 +3,14 @@
 from pathlib import Path
 
 import pytest
+from fake_embedding import register_fake
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "issues" / "sample-issue.txt"
 BENCH = ROOT.parent / "shared" / "bench"
+
+
+register_fake()  # tests of archive mechanics pass model=FAKE_MODEL: no USE to load
 
 
 @pytest.fixture(scope="session")
