@@ -73,12 +73,30 @@ def refuse_directory(target: Path) -> None:
         raise IndexCorrupt(f"{target} is {kind}, not the file qa keeps there; move it away and run the command again")
 
 
+def _short_write(e: OSError) -> bool:
+    """numpy reports a write the disk cut short without an errno: "N requested and M written"."""
+    return e.errno is None and "requested and" in str(e) and "written" in str(e)
+
+
+@contextmanager
+def naming(target: Path) -> Iterator[None]:
+    """OS errors raised without a file name name target; a write the disk cut short is ENOSPC."""
+    try:
+        yield
+    except OSError as e:
+        if _short_write(e):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
+        if not e.filename:
+            e.filename = str(target)
+        raise
+
+
 def write_temp(target: Path, write: Callable[[BinaryIO], None]) -> Path:
     """What write() puts in a new temp file beside target (synced to disk); the temp file's path."""
     tmp = tmp_name(target)
     remove(tmp)  # left by an earlier process with our pid; the writer lock is held
     try:
-        with create_new(tmp) as f:
+        with naming(target), create_new(tmp) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -112,10 +130,22 @@ _READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
+def _name_in(path: Path, filename) -> str:
+    """filename as the index directory's reader knows it (relative to it when inside it)."""
+    if not filename:
+        return f"{path}/"
+    try:
+        return str(Path(filename).relative_to(path))
+    except ValueError:
+        return str(filename)
+
+
 def _os_line(e: OSError, path: Path) -> QAError:
-    what = e.filename or path
+    what = _name_in(path, e.filename)
     if e.errno in _FULL:
-        return DiskFull(f"no space left on the device of {path}/ (writing {what}); free some space and try again")
+        return DiskFull(
+            f"no space left on the device of {path}/ (writing {what}); nothing was written: free some space and try again"
+        )
     if e.errno in _READ_ONLY:
         return IndexReadOnly(
             f"{path}/ is not writable ({what}: {e.strerror}); writes need a writable index directory"
@@ -131,7 +161,9 @@ def _os_line(e: OSError, path: Path) -> QAError:
 def _sqlite_line(e: sqlite3.Error, path: Path) -> QAError:
     text = str(e)
     if "full" in text:
-        return DiskFull(f"no space left on the device of {path}/ (writing {DB_NAME}); free some space and try again")
+        return DiskFull(
+            f"no space left on the device of {path}/ (writing {DB_NAME}); nothing was written: free some space and try again"
+        )
     if "readonly" in text or "read-only" in text:
         return IndexReadOnly(f"{path}/{DB_NAME} is not writable ({text}); writes need a writable index directory")
     if "locked" in text or "busy" in text:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import queries
 from .base import Problem
-from .files import fsync_tree, lexical_path, remove, tmp_name
+from .files import fsync_tree, lexical_path, naming, remove, tmp_name
 
 BM25_K1, BM25_B = 1.5, 0.75
 
@@ -122,13 +122,14 @@ def _write(path: Path, gen: int, row_ids: np.ndarray, counts: TermCounts, vocab:
     tmp = tmp_name(target)
     remove(tmp)
     tmp.mkdir()  # a new directory of ours: nothing in it can be a link planted beforehand
-    if len(row_ids):
-        bm25_index(counts, vocab).save(tmp, vocab_name="vocab.json", show_progress=False)  # its vocab is ours
-    else:
-        (tmp / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    np.save(tmp / "ids.npy", row_ids)
-    counts.save(tmp)
-    fsync_tree(tmp)
+    with naming(target):
+        if len(row_ids):
+            bm25_index(counts, vocab).save(tmp, vocab_name="vocab.json", show_progress=False)  # its vocab is ours
+        else:
+            (tmp / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / "ids.npy", row_ids)
+        counts.save(tmp)
+        fsync_tree(tmp)
     remove(target)  # an uncommitted generation's leftover, never a live one
     os.replace(tmp, target)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import IndexBusy, IndexCorrupt
-from .files import NOFOLLOW, TMP_TAG, create_new, remove
+from .files import NOFOLLOW, TMP_TAG, create_new, naming, remove
 
 LOCK_NAME = "writer.lock"
 MARK_PREFIX = ".write" + TMP_TAG  # + pid: a write is under way (left behind only by a writer that died)
@@ -63,7 +63,8 @@ def writer_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     fd = _open_lock_file(Path(path))
     try:
         _wait(fd, Path(path), lock_timeout() if timeout is None else timeout)
-        os.pwrite(fd, f"{os.getpid():<{PID_FIELD - 1}}\n".encode(), 0)
+        with naming(Path(path) / LOCK_NAME):
+            os.pwrite(fd, f"{os.getpid():<{PID_FIELD - 1}}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -74,7 +75,8 @@ def marked(path: Path) -> Iterator[Path]:
     """The marker of this process's write, there for as long as the write is under way."""
     mark = path / f"{MARK_PREFIX}{os.getpid()}"
     remove(mark)
-    create_new(mark).close()
+    with naming(mark):
+        create_new(mark).close()
     try:
         yield mark
     finally:

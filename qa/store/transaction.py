@@ -153,8 +153,10 @@ def _start_over_or_refuse(path: Path, fresh: bool) -> None:
 
 
 def _abandon(con: sqlite3.Connection, path: Path, mark: Path) -> None:
-    """Roll back, and remove the files of the generation that was not published."""
-    con.execute("ROLLBACK")
+    """Roll back (SQLite may have done so itself, e.g. on a full disk), and remove the files of the generation that
+    was not published."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")
     _tidy(con, path, keep_mark=mark)
 
 
@@ -182,7 +184,7 @@ def writing(path: Path, *, create: bool = True, fresh: bool = False) -> Iterator
                     except KeyboardInterrupt as e:
                         raise Interrupted(tx.published) from e
                     finally:
-                        if con.in_transaction:
+                        if not tx.published:
                             _abandon(con, path, mark)
             finally:
                 con.close()
