@@ -23,7 +23,8 @@ from .parse import Issue, ParseError, parse_bytes
 
 @dataclass
 class IssueReport:
-    """What a write did to one issue: added, replaced, unchanged, removed, reread, reembedded, not in the index."""
+    """What a write did to one issue: added, replaced, unchanged, file kept (an issue indexed before its file was
+    kept), removed, reread, reembedded, not in the index."""
 
     issue_id: str
     status: str
@@ -108,7 +109,7 @@ def _put(tx: store.Writer, issue: Issue, plan: Plan, replace: bool) -> tuple[Iss
     """Insert one planned issue (or find it unchanged); its report and the content hashes it replaced."""
     stored = tx.source_hash(issue.issue_id)
     if stored == issue.source_hash:
-        return IssueReport(issue.issue_id, "unchanged"), set()
+        return IssueReport(issue.issue_id, "file kept" if tx.restore_sources(issue) else "unchanged"), set()
     gone: set[str] = set()
     if stored is not None:
         if not replace:
@@ -153,7 +154,7 @@ def add(
         if all(r.status == "unchanged" for r in reports):
             return reports  # nothing to publish: rolled back, the generation stays
         tx.put_vectors(embedder.model_id, plan.vectors)
-        new = set().union(*(plan.hashes[r.issue_id] for r in reports if r.status != "unchanged"))
+        new = set().union(*(plan.hashes[r.issue_id] for r in reports if r.status in ("added", "replaced")))
         timer.stats["embedded"] += _complete_vectors(tx, embedder, progress, new)
         tx.drop_vectors(embedder.model_id, embedder.dim, gone)
         tx.set_meta(_meta(embedder, max_chars))

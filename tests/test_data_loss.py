@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_embedding import FAKE_MODEL
+from helpers import A_ID, B_ID, S_ID, cli, copy, state
 
 from qa import store
 from qa.cli import main
 from qa.index import Index, write
-from qa.parse import parse_bytes, parse_file
-
-A_ID, B_ID, S_ID = "株洲日报-2021-05-09", "株洲日报-2021-05-10", "sample-issue"
+from qa.parse import parse_bytes
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +32,9 @@ def files(tmp_path_factory, sample_path) -> dict[str, Path]:
 def base(tmp_path_factory, files) -> Path:
     """Index of A and the sample built by `qa index build`. Copy before writing."""
     path = tmp_path_factory.mktemp("base") / "index"
-    assert main(["index", "build", str(files["A"]), str(files["S"]), "--index-dir", str(path), "-q"]) == 0
+    argv = ["index", "build", str(files["A"]), str(files["S"]), "--index-dir", str(path), "--model", FAKE_MODEL, "-q"]
+    assert main(argv) == 0
     return path
-
-
-def copy(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(store.LOCK_NAME))
-    return dst
-
-
-def cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def issue_ids(path: Path) -> set[str]:
@@ -107,7 +97,7 @@ def test_rebuild_rereads_kept_files_after_the_originals_are_gone(capsys, tmp_pat
     monkeypatch.setattr(
         qa.chunk, "split_text", lambda text, max_chars: [text[: len(text) // 2], text[len(text) // 2 :]]
     )
-    assert cli(capsys, "index", "add", issue_file, "--index-dir", path, "-q")[0] == 0
+    assert cli(capsys, "index", "add", issue_file, "--index-dir", path, "--model", FAKE_MODEL, "-q")[0] == 0
     assert len(Index(path)) == 2 * 41
     monkeypatch.setattr(qa.chunk, "split_text", real_split)
     issue_file.unlink()
@@ -135,7 +125,39 @@ def test_add_refuses_when_the_database_is_gone_but_another_index_is_there(capsys
 def test_the_index_build_of_make_index_is_refused_after_an_upload(tmp_path, files, base):
     """`make index` runs `qa index build data/issues/*.txt`: an issue uploaded in the chat survives it."""
     path = copy(base, tmp_path / "ix")
-    write(path, [parse_bytes(files["B"].read_bytes(), "upload.txt")])
+    write(path, [parse_bytes(files["B"].read_bytes(), files["B"].name)])  # as the chat's Archive tab does
     assert main(["index", "build", str(files["A"]), str(files["S"]), "--index-dir", str(path), "-q"]) == 1
-    assert B_ID in issue_ids(path) or "upload" in issue_ids(path)
-    assert parse_file(files["B"]).issue_id == B_ID
+    assert issue_ids(path) == {A_ID, B_ID, S_ID}
+
+
+def test_check_repairs_what_it_can_and_names_the_fix_of_the_rest(capsys, tmp_path, files, base):
+    """A lost kept file cannot be repaired from the database (its issue's file must be added again); a lost FAISS
+    file can: --repair decides by Problem.repairable."""
+    path = copy(base, tmp_path / "ix")
+    (path / "sources" / sha(files["A"].read_bytes())).unlink()
+    store.dense_path(path, state(path)[0]).unlink()
+    problems, _ = store.check(path)
+    assert sorted(p.repairable for p in problems) == [False, True]
+    code, out, err = cli(capsys, "index", "check", "--repair", "--index-dir", path)
+    assert code == 1 and "repairing: dense-" in out and "cannot repair: sources/" in out
+    assert f"qa index add --replace --issue-id {A_ID} FILE" in out and err.count("\n") == 1
+    (problem,) = store.check(path)[0]
+    assert not problem.repairable and "kept file of issue" in problem.message
+    assert cli(capsys, "index", "add", files["A"], "--replace", "--index-dir", path, "-q")[0] == 0
+    assert store.check(path)[0] == []
+
+
+def test_an_issue_indexed_before_files_were_kept_keeps_its_file_when_added_again(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    con = store.connect(path)  # as an index of format 1 (before kept files) looks
+    con.execute("DELETE FROM sources")
+    con.close()
+    shutil.rmtree(path / "sources")
+    code, out, _ = cli(capsys, "index", "rebuild", "--index-dir", path, "-q")
+    assert code == 0 and "0 issue(s) read again from their kept files, 2 from their stored passages" in out
+    code, out, _ = cli(capsys, "index", "add", files["A"], "--index-dir", path, "-q")
+    assert code == 0 and f"{A_ID}: file kept" in out
+    assert kept(path) == {sha(files["A"].read_bytes()): files["A"].read_bytes()}
+    code, out, _ = cli(capsys, "index", "rebuild", "--index-dir", path, "-q")
+    assert code == 0 and f"{A_ID}: reread" in out and f"{S_ID}: reembedded" in out
+    assert store.check(path)[0] == []

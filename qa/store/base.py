@@ -100,6 +100,9 @@ class Writer(Protocol):
     def add_issue(self, issue, rows: list[tuple], added_at: float | None = None) -> None:
         """Insert the issue and its passage rows (new passage ids), and keep its source files."""
 
+    def restore_sources(self, issue) -> bool:
+        """Keep an indexed issue's source files again; whether the archive had to record them (a change)."""
+
     def remove_issue(self, issue_id: str) -> set[str]:
         """Delete the issue; the content hashes its passages had."""
 

@@ -110,6 +110,11 @@ def insert_issue(con: sqlite3.Connection, issue, rows: list[tuple], first_id: in
         " content_hash, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         [(first_id + n, *row) for n, row in enumerate(rows)],
     )
+    insert_sources(con, issue)
+
+
+def insert_sources(con: sqlite3.Connection, issue) -> None:
+    """The names and hashes of the issue's source files, in reading order."""
     con.executemany(
         "INSERT INTO sources VALUES (?,?,?,?,?)",
         [(issue.issue_id, n, s.name, s.sha256, len(s.data)) for n, s in enumerate(issue.sources)],

@@ -85,6 +85,16 @@ class Transaction:
         queries.insert_issue(self.con, issue, rows, self._next_id, time.time() if added_at is None else added_at)
         self._next_id += len(rows)
 
+    def restore_sources(self, issue) -> bool:
+        """Keep an indexed issue's source files again (a kept copy lost or damaged, or an index from before kept
+        files); whether the database had to record them."""
+        for s in issue.sources:
+            sources.keep(self.path, s.name, s.sha256, s.data)
+        if not issue.sources or queries.issue_sources(self.con).get(issue.issue_id):
+            return False
+        queries.insert_sources(self.con, issue)
+        return True
+
     def remove_issue(self, issue_id: str) -> set[str]:
         return queries.delete_issue(self.con, issue_id)
 
