@@ -46,6 +46,12 @@ def detach_output() -> None:
     os.close(devnull)
 
 
+def helper_process(parent_pid: int) -> None:
+    """Start of a forked helper process (e.g. a tokenizer): dies with its parent, holds none of its output."""
+    die_with_parent(parent_pid)
+    detach_output()
+
+
 def _raise_interrupt(signum: int, frame) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
