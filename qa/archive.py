@@ -24,7 +24,7 @@ from .parse import Issue, ParseError, parse_bytes
 @dataclass
 class IssueReport:
     """What a write did to one issue: added, replaced, unchanged, file kept (an issue indexed before its file was
-    kept), removed, reread, reembedded, not in the index."""
+    kept), removed, reread, reembedded, lost (no kept file), not in the index."""
 
     issue_id: str
     status: str
@@ -228,13 +228,43 @@ def remove(path: str | Path, issue_ids: list[str], *, stats: dict | None = None)
     return reports
 
 
-def _reread(archive: store.Store, record: dict) -> Issue:
-    """An issue read again from its kept source files, under its id, date and paper."""
+def _reread(read_source, record: dict) -> Issue:
+    """An issue read again from its kept source files (read_source(sha256, issue id, name) → bytes), under its id,
+    date and paper."""
     if len(record["sources"]) != 1:
         raise ParseError(f"issue {record['issue_id']}: {len(record['sources'])} kept files; this version reads one")
     ((name, sha),) = record["sources"]
-    data = archive.read_source(sha, record["issue_id"], name)
+    data = read_source(sha, record["issue_id"], name)
     return parse_bytes(data, name, issue_id=record["issue_id"], date=record["date"], paper=record["paper"])
+
+
+def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> list[IssueReport]:
+    """A lost qa.db made again from manifest.json and the kept files it lists (issues without any are lost)."""
+    from .embed import load
+
+    manifest = store.read_manifest(path)
+    records = [
+        {**entry, "issue_id": issue_id, "sources": [(s["name"], s["sha256"]) for s in entry.get("sources", [])]}
+        for issue_id, entry in manifest["issues"].items()
+    ]
+    issues = [_reread(lambda *a: store.read_source(path, *a), r) for r in records if r["sources"]]
+    embedder = load(model or manifest.get("model_id"))
+    plan = _plan(path, issues, embedder, max_chars=MAX_CHARS, reuse=False, progress=progress, timer=timer)
+    with store.writing(path, fresh=True) as tx:
+        timer.lap("lock_s")
+        if tx.issue_ids():
+            raise IssueConflict(f"{path}/ was built again meanwhile; nothing to restore (nothing was written)")
+        for issue in plan.issues:
+            tx.add_issue(issue, plan.rows[issue.issue_id])
+        tx.put_vectors(embedder.model_id, plan.vectors)
+        tx.set_meta(_meta(embedder, MAX_CHARS))
+        timer.lap("db_s")
+        timer.stats.update(tx.publish(incremental=False))
+        timer.lap("publish_s")
+    restored = [
+        IssueReport(i.issue_id, "reread", len(plan.rows[i.issue_id]), plan.embedded(i.issue_id)) for i in issues
+    ]
+    return restored + [IssueReport(r["issue_id"], "lost (no kept file)") for r in records if not r["sources"]]
 
 
 def _plan_rebuild(path: Path, model: str | None, progress: bool, timer: Timer) -> tuple[Plan, list[dict], object]:
@@ -244,7 +274,7 @@ def _plan_rebuild(path: Path, model: str | None, progress: bool, timer: Timer) -
 
     with closing(store.open(path)) as archive:
         meta, records = archive.meta(), archive.issue_records()
-        issues = [_reread(archive, r) for r in records if r["sources"]]
+        issues = [_reread(archive.read_source, r) for r in records if r["sources"]]
         as_stored = [r["issue_id"] for r in records if not r["sources"]]
         stored_texts = archive.embed_texts(as_stored) if as_stored else {}
     embedder = load(model or meta["model_id"])
@@ -264,8 +294,11 @@ def rebuild(
     path: str | Path, *, model: str | None = None, progress: bool = False, stats: dict | None = None
 ) -> list[IssueReport]:
     """Read every issue again from its kept files (issues without any keep their stored passages) and re-embed
-    everything, with the index's model or a new one; one atomic change."""
+    everything, with the index's model or a new one; one atomic change. An index whose qa.db was lost is made
+    again from its manifest and kept files."""
     path, timer = Path(path), Timer(stats)
+    if not store.is_index(path):
+        return _restore(path, model, progress, timer)
     plan, records, embedder = _plan_rebuild(path, model, progress, timer)
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")

@@ -74,12 +74,15 @@ def cmd_index_rebuild(args) -> int:
     from .archive import rebuild
 
     reports = rebuild(_index_dir(args), model=args.model, progress=not args.quiet)
-    reread = sum(r.status == "reread" for r in reports)
     for r in reports:
         print(r)
+    count = {
+        status: sum(r.status == status for r in reports) for status in ("reread", "reembedded", "lost (no kept file)")
+    }
+    lost = f"; {count['lost (no kept file)']} lost (no kept file)" if count["lost (no kept file)"] else ""
     print(
-        f"rebuilt {_index_dir(args)}/: {reread} issue(s) read again from their kept files,"
-        f" {len(reports) - reread} from their stored passages (no kept file)"
+        f"rebuilt {_index_dir(args)}/: {count['reread']} issue(s) read again from their kept files,"
+        f" {count['reembedded']} from their stored passages{lost}"
     )
     return 0
 

@@ -115,7 +115,7 @@ def test_add_refuses_when_the_database_is_gone_but_another_index_is_there(capsys
         f.unlink()
     code, _, err = cli(capsys, "index", "add", files["B"], "--index-dir", path, "-q")
     assert code == 1 and err.startswith("qa: error: ") and err.count("\n") == 1
-    assert store.MANIFEST in err and "--fresh" in err
+    assert store.MANIFEST in err and "qa index rebuild" in err and "--fresh" in err
     assert not (path / store.DB_NAME).exists()
     assert (path / store.MANIFEST).read_bytes() == manifest
     code, _, err = cli(capsys, "index", "build", files["B"], "--index-dir", path, "-q")
@@ -160,4 +160,16 @@ def test_an_issue_indexed_before_files_were_kept_keeps_its_file_when_added_again
     assert kept(path) == {sha(files["A"].read_bytes()): files["A"].read_bytes()}
     code, out, _ = cli(capsys, "index", "rebuild", "--index-dir", path, "-q")
     assert code == 0 and f"{A_ID}: reread" in out and f"{S_ID}: reembedded" in out
+    assert store.check(path)[0] == []
+
+
+def test_a_lost_database_is_made_again_from_the_manifest_and_kept_files(capsys, tmp_path, files, base):
+    path = copy(base, tmp_path / "ix")
+    before = state(path)[1]
+    for f in path.glob(f"{store.DB_NAME}*"):
+        f.unlink()
+    code, out, err = cli(capsys, "index", "rebuild", "--index-dir", path, "-q")
+    assert code == 0, err
+    assert "2 issue(s) read again from their kept files" in out
+    assert state(path)[1] == before and len(Index(path)) == 26 + 67
     assert store.check(path)[0] == []

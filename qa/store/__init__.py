@@ -27,7 +27,9 @@ from .feedback import add_feedback, feedback
 from .files import dense_path, lexical_path
 from .lock import LOCK_NAME, MARK_PREFIX, writer_lock
 from .manifest import MANIFEST
+from .manifest import read as read_manifest
 from .sources import SOURCES_DIR
+from .sources import read as read_source
 from .transaction import Transaction, seed_vectors, writing
 
 __all__ = [
@@ -58,6 +60,8 @@ __all__ = [
     "open",
     "open_readonly",
     "preload",
+    "read_manifest",
+    "read_source",
     "seed_vectors",
     "stored_vectors",
     "summary",

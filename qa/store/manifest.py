@@ -60,6 +60,22 @@ def write(con: sqlite3.Connection, path: Path) -> None:
     put(prepare(con, path), path)
 
 
+def read(path: Path) -> dict:
+    """manifest.json of the index at path (IndexMissing if there is none to read)."""
+    from ..errors import IndexMissing
+
+    f = path / MANIFEST
+    try:
+        found = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexMissing(
+            f"no {DB_NAME} and no readable {MANIFEST} at {path}/ ({e}); build one: qa index build FILE..."
+        ) from None
+    if not isinstance(found, dict) or not isinstance(found.get("issues"), dict):
+        raise IndexMissing(f"{f} lists no issues; build the index: qa index build FILE...")
+    return found
+
+
 def _differences(found: dict, want: dict) -> list[str]:
     out = [
         f"{MANIFEST} says {key} = {found.get(key)!r}, the database {want[key]!r}"

@@ -29,12 +29,14 @@ from .lock import MARK_PREFIX, marked, writer_lock
 
 def _tidy(con: sqlite3.Connection, path: Path, keep_mark: Path | None = None) -> list[Path]:
     """Remove temp files, files of generations other than the committed one and the one before, and kept sources
-    no committed issue refers to; what was removed (kept sources only counted)."""
+    no committed issue refers to (none before a first publication: a lost qa.db is re-created from them); what was
+    removed (kept sources not listed)."""
     gen = generation(con)
     stale = [f for f in temp_files(path) if f != keep_mark] + generation_files(path, keep={gen, gen - 1})
     for f in stale:
         remove(f)
-    sources.tidy(path, set(queries.kept_sources(con)))
+    if gen:
+        sources.tidy(path, set(queries.kept_sources(con)))
     return stale
 
 
@@ -154,8 +156,8 @@ def _start_over_or_refuse(path: Path, fresh: bool) -> None:
     found = [] if is_index(path) else _foreign_files(path)
     if found and not fresh:
         raise IndexMissing(
-            f"{path}/ has no {DB_NAME} but holds files of an index ({', '.join(found[:4])}); restore its {DB_NAME},"
-            f" or start over with: qa index build --fresh FILE..."
+            f"{path}/ has no {DB_NAME} but holds files of an index ({', '.join(found[:4])}); re-create it from its"
+            f" manifest and kept files: qa index rebuild (or start over: qa index build --fresh FILE...)"
         )
     for name in found:
         if name in (manifest.MANIFEST, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
