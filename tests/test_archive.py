@@ -13,41 +13,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_embedding import FAKE_MODEL
+from helpers import A_ID, B_ID, QA_FAKE, ROOT, S_ID, cli, copy, cut_sample, run
 
 from qa import archive, store
-from qa.cli import main
 from qa.index import Index
 from qa.parse import parse_file
 from qa.store import lexical
 
-ROOT = Path(__file__).resolve().parent.parent
-QA = [sys.executable, "-m", "qa.cli"]
-A_ID, B_ID, S_ID = "株洲日报-2021-05-09", "株洲日报-2021-05-10", "sample-issue"
-
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, sample_path) -> dict[str, Path]:
-    """The sample cut into two issues (A: articles 1-4, B: 5-8), A without its last article (A2), and the sample."""
-    d = tmp_path_factory.mktemp("issues")
-    arts = ["## " + a for a in sample_path.read_text(encoding="utf-8").split("\n## ")[1:]]
-    out = {"A": d / "zz-2021-05-09.txt", "B": d / "zz-2021-05-10.txt", "A2": d / "zz2-2021-05-09.txt", "S": sample_path}
-    out["A"].write_text("\n".join(arts[:4]), encoding="utf-8")
-    out["B"].write_text("\n".join(arts[4:]), encoding="utf-8")
-    out["A2"].write_text("\n".join(arts[:3]), encoding="utf-8")
-    return out
+    return cut_sample(sample_path, tmp_path_factory.mktemp("issues"))
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, files) -> Path:
-    """Index of A and the whole sample: every passage of A, A2 and B already has a vector. Copy before writing."""
+    """Index of A and the whole sample with the fake model (these tests check archive mechanics, not retrieval):
+    every passage of A, A2 and B already has a vector. Copy before writing."""
     path = tmp_path_factory.mktemp("base") / "index"
-    archive.build(path, [parse_file(files["A"]), parse_file(files["S"])])
+    archive.build(path, [parse_file(files["A"]), parse_file(files["S"])], model=FAKE_MODEL)
     return path
-
-
-def copy(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(store.LOCK_NAME))
-    return dst
 
 
 def issue_ids(path: Path) -> set[str]:
@@ -71,12 +57,6 @@ def assert_sound(path: Path) -> None:
     assert problems == []
     hits = Index(path).search("驻村工作队", k=3)
     assert hits and all(h.text for h in hits)
-
-
-def cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---------- add, replace, remove, list ----------
@@ -224,7 +204,7 @@ def test_rebuild_keeps_the_index_model_and_reembeds(tmp_path, base):
     archive.rebuild(path, stats=stats)
     con = store.open_readonly(path)
     distinct = con.execute("SELECT count(DISTINCT content_hash) FROM passages").fetchone()[0]
-    assert store.get_meta(con)["model_id"] == "use-multilingual-v3"
+    assert store.get_meta(con)["model_id"] == FAKE_MODEL
     con.close()
     assert stats["dense"] == stats["lexical"] == "full" and stats["embedded"] == distinct > 60
     assert_sound(path)
@@ -309,7 +289,7 @@ def test_wrong_model_is_refused_and_names_rebuild(capsys, tmp_path, files, base)
     model = str(gt.get_model_path())
     code, _, err = cli(capsys, "index", "add", files["B"], "--model", model, "--index-dir", path, "-q")
     assert code == 1 and err.count("\n") == 1
-    assert "use-multilingual-v3" in err and f"qa index rebuild --model {model}" in err
+    assert FAKE_MODEL in err and f"qa index rebuild --model {model}" in err
     assert issue_ids(path) == {A_ID, S_ID}
     assert_sound(path)
     code, _, err = cli(capsys, "index", "rebuild", "--model", model, "--index-dir", path, "-q")  # the named fix
@@ -425,17 +405,11 @@ def test_file_without_headings_is_one_article_titled_from_its_name(capsys, tmp_p
 # ---------- two writers ----------
 
 
-def run_qa(*argv, env=None, **kw):
-    return subprocess.run(
-        [*QA, *map(str, argv)], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, **kw
-    )
-
-
 def test_second_writer_stops_with_a_clear_message_after_the_lock_timeout(tmp_path, base):
     path = copy(base, tmp_path / "ix")
     with store.writer_lock(path):
         started = time.monotonic()
-        r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "1"}, timeout=120)
+        r = run("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "1"}, timeout=120)
     assert r.returncode == 1
     assert r.stderr.startswith("qa: error: ") and r.stderr.count("\n") == 1
     assert f"is being written by process {os.getpid()}" in r.stderr and "waited 1 s" in r.stderr
@@ -455,7 +429,7 @@ def test_second_writer_waits_for_the_first(tmp_path, base):
     t = threading.Thread(target=hold)
     t.start()
     held.wait()
-    r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "60"}, timeout=120)
+    r = run("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "60"}, timeout=120)
     t.join()
     assert r.returncode == 0, r.stderr
     assert issue_ids(path) == {S_ID}
@@ -466,7 +440,7 @@ def test_concurrent_writers_never_interleave(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     procs = [
         subprocess.Popen(
-            [*QA, "index", *argv, "--index-dir", str(path), "-q"],
+            [*QA_FAKE, "index", *argv, "--index-dir", str(path), "-q"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
