@@ -22,13 +22,14 @@ def default_index_dir() -> Path:
 
 def write(path, issues, *, model=None, fresh: bool = False, replace: bool = False, remove=None, progress=False, **kw):
     """The write call of earlier versions (the web chat and app.py use it), mapped onto the verbs of qa.archive:
-    remove=[ids] → archive.remove, fresh → archive.build(fresh=True) (start over), else archive.add."""
+    remove=[ids] → archive.remove; fresh → archive.build, which refuses (naming them) to drop issues or another
+    index's files — the chat never starts over on its own; else archive.add."""
     from . import archive
 
     if remove:
         return archive.remove(path, remove)
     if fresh:
-        return archive.build(path, issues, model=model, fresh=True, progress=progress, **kw)
+        return archive.build(path, issues, model=model, progress=progress, **kw)
     return archive.add(path, issues, model=model, replace=replace, progress=progress, **kw)
 
 

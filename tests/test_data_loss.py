@@ -173,3 +173,17 @@ def test_a_lost_database_is_made_again_from_the_manifest_and_kept_files(capsys, 
     assert "2 issue(s) read again from their kept files" in out
     assert state(path)[1] == before and len(Index(path)) == 26 + 67
     assert store.check(path)[0] == []
+
+
+def test_the_chat_never_starts_over_on_its_own(tmp_path, files, base):
+    """app.py builds an index where it finds no qa.db (qa.index.write(fresh=True)): never over another index's
+    manifest and kept files."""
+    from qa.errors import IndexMissing
+
+    path = copy(base, tmp_path / "ix")
+    for f in path.glob(f"{store.DB_NAME}*"):
+        f.unlink()
+    before = kept(path)
+    with pytest.raises(IndexMissing, match="qa index rebuild"):
+        write(path, [parse_bytes(files["B"].read_bytes(), files["B"].name)], fresh=True)
+    assert kept(path) == before and not (path / store.DB_NAME).exists()
