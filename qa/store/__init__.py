@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Problem, SearchFiles, Store, Writer
+from .base import Backend, Problem, SearchFiles, Store, Writer
 from .check import check, summary, tidy, verify
 from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, is_index, open_readonly
 from .derived import Derived, preload
@@ -33,6 +33,7 @@ from .sources import read as read_source
 from .transaction import Transaction, seed_vectors, writing
 
 __all__ = [
+    "Backend",
     "DB_NAME",
     "FORMAT_VERSION",
     "LOCK_NAME",

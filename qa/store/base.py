@@ -1,13 +1,16 @@
 """What the index needs from a store: the boundary a second store (e.g. Milvus, issue 16) implements.
 
-`Store` is the read side an `Index` searches; `SearchFiles` is one published generation of its search structures;
-`Writer` is one atomic write that the verbs of `qa.archive` drive (plan → apply → publish). The embedded store
-(SQLite + FAISS + bm25s files in one directory) implements all three; `Problem` is what `check` reports.
+`Backend` is a kind of store, reached by an archive's location; `Store` is the read side an `Index` searches;
+`SearchFiles` is one published generation of its search structures; `Writer` is one atomic write that the verbs of
+`qa.archive` drive (plan → apply → publish); `Problem` is what `check` reports. The embedded store (SQLite + FAISS +
+bm25s files in one directory) implements them all: the module qa.store is its Backend.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -121,3 +124,26 @@ class Writer(Protocol):
 
     def publish(self, incremental: bool) -> dict[str, str]:
         """Make the write visible (the next generation); how each search file was made."""
+
+
+class Backend(Protocol):
+    """A kind of store, given an archive's location: what qa.archive, qa.index and `qa index check` call."""
+
+    def is_index(self, path: Path) -> bool: ...
+
+    def open(self, path: Path) -> Store: ...
+
+    def writing(self, path: Path, *, create: bool = True, fresh: bool = False) -> AbstractContextManager[Writer]:
+        """One atomic write (create: make the archive if there is none; fresh: start over on purpose)."""
+
+    def model_of(self, path: Path) -> str | None:
+        """The archive's embedding model, None if it has none yet."""
+
+    def known_vectors(self, path: Path, model_id: str, hashes: set[str]) -> set[str]:
+        """The content hashes among these that already have a vector of the model (they are not embedded again)."""
+
+    def check(self, path: Path) -> tuple[list[Problem], list[str]]:
+        """(problems, notes), reading only."""
+
+    def tidy(self, path: Path) -> list[str]:
+        """Remove what interrupted writes left behind; what was done."""
