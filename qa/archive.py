@@ -66,7 +66,7 @@ class Plan:
 def _plan(path: Path, issues: list[Issue], embedder, *, max_chars: int, reuse: bool, progress: bool, timer) -> Plan:
     """Chunk and tokenize the issues and embed what needs it: the content hashes with no stored vector (all of
     them unless reuse)."""
-    issues, rows, texts = prepare_issues(issues, max_chars)
+    issues, rows, hashes, texts = prepare_issues(issues, max_chars)
     timer.lap("chunk_s")
     known = store.known_vectors(path, embedder.model_id, set(texts)) if reuse else set()
     todo = [h for h in texts if h not in known]
@@ -74,7 +74,6 @@ def _plan(path: Path, issues: list[Issue], embedder, *, max_chars: int, reuse: b
     store.preload()
     timer.lap("embed_s")
     timer.stats["embedded"] = len(todo)
-    hashes = {issue_id: {r[8] for r in issue_rows} for issue_id, issue_rows in rows.items()}
     return Plan(issues, rows, hashes, vectors)
 
 
@@ -92,7 +91,8 @@ def _complete_vectors(tx: store.Writer, embedder, progress: bool, hashes: set[st
     missing = tx.missing_vectors(embedder.model_id, hashes)
     if missing:
         texts = tx.embed_texts(missing)
-        tx.put_vectors(embedder.model_id, dict(zip(missing, embedder.encode_documents([texts[h] for h in missing]))))
+        vectors = embedder.encode_documents([texts[h] for h in missing], progress=progress)
+        tx.put_vectors(embedder.model_id, dict(zip(missing, vectors)))
     return len(missing)
 
 

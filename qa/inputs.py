@@ -112,9 +112,11 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
     ]
 
 
-def prepare_issues(issues: list[Issue], max_chars: int) -> tuple[list[Issue], dict[str, list[tuple]], dict[str, str]]:
-    """(the issues, with clean ids; their passage rows by issue id; the text to embed by content hash).
-    An issue without any paragraph is refused: nothing of it could ever be found."""
+def prepare_issues(
+    issues: list[Issue], max_chars: int
+) -> tuple[list[Issue], dict[str, list[tuple]], dict[str, set[str]], dict[str, str]]:
+    """(the issues, with clean ids; by issue id, their passage rows and content hashes; the text to embed by
+    content hash). An issue without any paragraph is refused: nothing of it could ever be found."""
     for issue in issues:
         cleaned = clean_issue_id(issue.issue_id)
         if not cleaned:
@@ -128,5 +130,6 @@ def prepare_issues(issues: list[Issue], max_chars: int) -> tuple[list[Issue], di
                 f"{issue.source}: no paragraphs to index (only titles, subtitles or bylines); nothing was written"
             )
     rows = {issue_id: _passage_rows(cs) for issue_id, cs in chunks.items()}
+    hashes = {issue_id: {c.content_hash for c in cs} for issue_id, cs in chunks.items()}
     texts = {c.content_hash: c.embed_text for cs in chunks.values() for c in cs}
-    return issues, rows, texts
+    return issues, rows, hashes, texts
