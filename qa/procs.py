@@ -47,7 +47,11 @@ def detach_output() -> None:
 
 
 def helper_process(parent_pid: int) -> None:
-    """Start of a forked helper process (e.g. a tokenizer): dies with its parent, holds none of its output."""
+    """Start of a forked helper process (e.g. a tokenizer): dies with its parent, holds none of its output, and
+    leaves SIGINT to the parent and SIGTERM to the kernel (a Python handler inherited from the parent could stop it
+    half-way through a queue's lock, and its pool would wait for it forever)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
     detach_output()
 
