@@ -112,8 +112,8 @@ def locked_phase(proc: subprocess.Popen, path: Path, timeout: float = 300) -> tu
 def kill_at(proc: subprocess.Popen, path: Path, delay: float | None) -> None:
     """SIGKILL the writer `delay` s after it took the lock (None: right now)."""
     if delay is not None:
-        mark = path / f"{store.MARK_PREFIX}{proc.pid}"
-        while not mark.exists() and proc.poll() is None:
+        mark, deadline = path / f"{store.MARK_PREFIX}{proc.pid}", time.monotonic() + 300
+        while not mark.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.0005)
         time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
