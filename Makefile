@@ -34,4 +34,4 @@ bench: setup
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json tests/artifacts bench/out
+	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json index/sources tests/artifacts bench/out
