@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .model import SourceLine
 
 TITLE, SUBTITLE, SECTION, BODY = "title", "subtitle", "section", "body"
-_TIERS = ((1.75, TITLE), (1.35, SUBTITLE), (1.12, SECTION))  # size ≥ ratio × body size
+_TIERS = ((2.0, TITLE), (1.5, SUBTITLE), (1.2, SECTION))  # size ≥ ratio × body size
 GAP = 0.8  # an empty band this many body sizes wide separates columns or blocks
 INDENT = 1.0  # a line starting this many of its sizes right of its column's edge starts a paragraph
 MARGIN = 0.06  # page headers and footers sit in the top and bottom 6 % of the page
