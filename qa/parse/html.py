@@ -132,6 +132,17 @@ def _kind(element, line: str, kept: set[str]) -> str | None:
     return "item" if element.tag in ("li", "tr", "dd") else "text"
 
 
+def _heading(tag: str, line: str, state: dict, out: list[str]) -> None:
+    if tag == "h1":
+        out.append("## " + line)
+        state.update(title=True, body=False)
+        out.extend(state.pop("pending", []))
+    elif not state["title"]:
+        state.setdefault("pending", []).append(line)  # 引题 above the headline
+    else:
+        out.append(line if tag == "h2" and not state["body"] else "### " + line)
+
+
 def _emit(element, kept: set[str], state: dict, out: list[str]) -> None:
     """The block's lines in the `## title` format; state tracks the current article's title and body."""
     if element.tag == "tr":
@@ -141,14 +152,8 @@ def _emit(element, kept: set[str], state: dict, out: list[str]) -> None:
         lines = _lines(element)
     for line in lines:
         kind = _kind(element, line, kept)
-        if kind == "heading" and element.tag == "h1":
-            out.append("## " + line)
-            state.update(title=True, body=False)
-            out.extend(state.pop("pending", []))
-        elif kind == "heading" and not state.get("title"):
-            state.setdefault("pending", []).append(line)  # 引题 above the headline
-        elif kind == "heading":
-            out.append(line if element.tag == "h2" and not state["body"] else "### " + line)
+        if kind == "heading":
+            _heading(element.tag, line, state, out)
         elif kind:
             out.append("- " + line if kind == "item" else line)
             state["body"] = True

@@ -76,21 +76,23 @@ def _issue_id(stem: str, paper: str | None, date: str | None) -> str:
     return stem if date_in(stem) == date else f"{stem}-{date}"
 
 
+def _paper(articles: list[Article]) -> str | None:
+    """The paper most bylines name."""
+    found = Counter(b[1] for a in articles for s in a.bylines if (b := byline(s)) and b[1])
+    return found.most_common(1)[0][0] if found else None
+
+
 def _assemble(reads: list[_Read], source: str, stem: str, issue_id, date, paper) -> Issue:
-    date = _checked_date(date, source) or next(
-        (d for d in [date_in(stem)] + [date_in(Path(r.source.path).stem) for r in reads] if d), None
-    )
+    stems = [stem] + [Path(r.source.path).stem for r in reads]
+    date = _checked_date(date, source) or next((d for d in map(date_in, stems) if d), None)
     articles = [a for r in reads for a in r.articles]
     for no, article in enumerate(articles, 1):
         article.no = no
-    if paper is None:
-        found = Counter(b[1] for a in articles for s in a.bylines if (b := byline(s)) and b[1])
-        paper = found.most_common(1)[0][0] if found else None
+    paper = paper or _paper(articles)
     hashes = [r.source.sha256 for r in reads]
     source_hash = hashes[0] if len(hashes) == 1 else hashlib.sha256("\n".join(hashes).encode()).hexdigest()
-    return Issue(
-        issue_id or _issue_id(stem, paper, date), paper, date, source, source_hash, articles, [r.source for r in reads]
-    )
+    issue_id = issue_id or _issue_id(stem, paper, date)
+    return Issue(issue_id, paper, date, source, source_hash, articles, [r.source for r in reads])
 
 
 def parse_bytes(

@@ -126,6 +126,10 @@ def _headline_over(stripes: list[list[Box]], body: float) -> bool:
     )
 
 
+def _edges(boxes: list[Box]) -> tuple[float, float]:
+    return min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+
+
 def reading_order(boxes: list[Box], body: float, edges: tuple[float, float] | None = None) -> list[tuple]:
     """Recursive XY-cut: columns left to right (tried first, so side-by-side articles stay whole, unless a headline
     spans the columns), then blocks top to bottom. Returns (boxes top to bottom, (left, right) edges of their column)
@@ -133,15 +137,16 @@ def reading_order(boxes: list[Box], body: float, edges: tuple[float, float] | No
     if not boxes:
         return []
     stripes = _split(boxes, lambda b: b.x0, lambda b: b.x1, GAP * body)
-    if len(stripes) > 1 and not _headline_over(stripes, body):
-        return [leaf for s in stripes for leaf in reading_order(s, body, (min(b.x0 for b in s), max(b.x1 for b in s)))]
-    edges = edges or (min(b.x0 for b in boxes), max(b.x1 for b in boxes))
-    bands = _split(boxes, lambda b: b.y0, lambda b: b.y1, GAP * body)
+    bands = (
+        []
+        if len(stripes) > 1 and not _headline_over(stripes, body)
+        else _split(boxes, lambda b: b.y0, lambda b: b.y1, GAP * body)
+    )
     if len(bands) > 1:
-        return [leaf for band in bands for leaf in reading_order(band, body, edges)]
+        return [leaf for band in bands for leaf in reading_order(band, body, edges or _edges(boxes))]
     if len(stripes) > 1:
-        return [leaf for s in stripes for leaf in reading_order(s, body, (min(b.x0 for b in s), max(b.x1 for b in s)))]
-    return [(sorted(boxes, key=lambda b: (b.y0, b.x0)), edges)]
+        return [leaf for s in stripes for leaf in reading_order(s, body, _edges(s))]
+    return [(sorted(boxes, key=lambda b: (b.y0, b.x0)), edges or _edges(boxes))]
 
 
 def _tier(box: Box, body: float) -> str:

@@ -61,9 +61,10 @@ def _scan(page):
     images = list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
     if not images:
         return None
-    best = max(images, key=lambda o: (lambda b: (b[2] - b[0]) * (b[3] - b[1]))(o.get_pos()))
-    left, _, right, _ = best.get_pos()
-    width_px, _ = best.get_px_size()
+    bounds = [image.get_bounds() for image in images]
+    best = max(range(len(images)), key=lambda i: (bounds[i][2] - bounds[i][0]) * (bounds[i][3] - bounds[i][1]))
+    left, _, right, _ = bounds[best]
+    width_px, _ = images[best].get_px_size()
     dpi = min(max(72 * width_px / max(right - left, 1), SCAN_DPI[0]), SCAN_DPI[1])
     return page.render(scale=dpi / 72, grayscale=True).to_pil(), dpi
 
