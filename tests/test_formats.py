@@ -81,6 +81,7 @@ def test_pdf_pages_as_separate_files_assemble_in_page_order(printed, text_issue)
 # ---- scans ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scanned_pdf_reads_at_150_dpi_with_under_2_percent_character_errors(scanned_issue, text_issue):
     assert cer(text_issue, scanned_issue) <= 0.02
     assert len(scanned_issue.articles) == len(text_issue.articles)
@@ -96,6 +97,7 @@ def test_scanned_pdf_reads_at_150_dpi_with_under_2_percent_character_errors(scan
     assert scanned_issue.sources[0].format == "pdf"
 
 
+@pytest.mark.slow
 def test_scanned_paragraphs_carry_their_ocr_confidence(scanned_issue):
     paragraphs = [p for a in scanned_issue.articles for p in a.paragraphs]
     assert all(0 < p.confidence <= 1 for p in paragraphs)
@@ -103,6 +105,7 @@ def test_scanned_paragraphs_carry_their_ocr_confidence(scanned_issue):
     assert sum(p.confidence >= LOW_CONFIDENCE for p in paragraphs) >= 0.9 * len(paragraphs)
 
 
+@pytest.mark.slow
 def test_png_scan_of_one_page_reads_its_three_articles(printed, text_issue):
     got = parse_file(printed["pngs"][1])
     want = text_issue.articles[2:5]
@@ -114,6 +117,7 @@ def test_png_scan_of_one_page_reads_its_three_articles(printed, text_issue):
     assert cer(reference, got) <= 0.02
 
 
+@pytest.mark.slow
 def test_blurred_scan_is_flagged_low_confidence(printed, text_issue):
     from PIL import Image, ImageFilter
 
