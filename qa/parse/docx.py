@@ -18,11 +18,13 @@ def _open(data: bytes, name: str):
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if "word/document.xml" not in z.namelist():
-                fail(name, "a ZIP file that is not a Word .docx (no word/document.xml): save the issue as .docx")
-        return Document(io.BytesIO(data))
+            is_word = "word/document.xml" in z.namelist()
+        document = Document(io.BytesIO(data)) if is_word else None
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as e:
         fail(name, f"corrupt .docx, cannot be opened ({type(e).__name__}): save it again from Word and add that")
+    if document is None:
+        fail(name, "a ZIP file that is not a Word .docx (no word/document.xml): save the issue as .docx")
+    return document
 
 
 def _line(paragraph) -> str:
