@@ -11,9 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ParseError(ValueError):
-    """A file that cannot be read as an issue; the message is one line naming the file."""
+from .errors import ParseError
 
 
 @dataclass
