@@ -34,8 +34,7 @@ RULED_OUT_SCORE = -1.0  # the score of a candidate that cannot be the answer (wh
 # The largest score the above can add up to (each share is at most 1), before the extractor's fit (see score_bound):
 # the pruning of candidate sentences in qa.answer.pipeline relies on it.
 SPAN_SCORE_MAX = (
-    CLAUSE_WEIGHT
-    + max(LEAD_WEIGHT, FRAME_WEIGHT)
+    CLAUSE_WEIGHT * (1 + max(LEAD_WEIGHT, FRAME_WEIGHT))
     + NEAR_WEIGHT
     + ALIGN_WEIGHT
     + EXTRA_WEIGHT
