@@ -23,3 +23,11 @@ class IndexBusy(QAError):
 
 class IssueConflict(QAError):
     pass
+
+
+class ParseError(QAError, ValueError):
+    """A file that cannot be read as an issue; the message is one line naming the file."""
+
+
+class ModelError(QAError, RuntimeError):
+    """A model that cannot be loaded (one-line message)."""

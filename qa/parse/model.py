@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import ParseError
+
 # An OCR paragraph whose weakest line the recogniser scored below this is flagged as uncertain text.
 LOW_CONFIDENCE = 0.85
-
-
-class ParseError(ValueError):
-    """A file that cannot be read as an issue; the message is one line naming the file."""
 
 
 def fail(name: str, why: str):
