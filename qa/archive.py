@@ -18,7 +18,7 @@ from . import store
 from .chunk import CHUNKER_VERSION, MAX_CHARS
 from .errors import IssueConflict, ModelMismatch
 from .inputs import prepare_issues
-from .parse import Issue, ParseError, parse_bytes
+from .parse import Issue, parse_blobs
 
 
 @dataclass
@@ -231,11 +231,9 @@ def remove(path: str | Path, issue_ids: list[str], *, stats: dict | None = None)
 def _reread(read_source, record: dict) -> Issue:
     """An issue read again from its kept source files (read_source(sha256, issue id, name) → bytes), under its id,
     date and paper."""
-    if len(record["sources"]) != 1:
-        raise ParseError(f"issue {record['issue_id']}: {len(record['sources'])} kept files; this version reads one")
-    ((name, sha),) = record["sources"]
-    data = read_source(sha, record["issue_id"], name)
-    return parse_bytes(data, name, issue_id=record["issue_id"], date=record["date"], paper=record["paper"])
+    blobs = [(name, read_source(sha, record["issue_id"], name)) for name, sha in record["sources"]]
+    source = record.get("source") or blobs[0][0]
+    return parse_blobs(blobs, source, issue_id=record["issue_id"], date=record["date"], paper=record["paper"])
 
 
 def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> list[IssueReport]:

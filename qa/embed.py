@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .errors import ModelError
+
 DEFAULT_MODEL = "use-multilingual-v3"
 USE_DIM = 512
 
@@ -14,10 +16,6 @@ USE_DIM = 512
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-class ModelError(RuntimeError):
-    """A model that cannot be loaded (one-line message)."""
 
 
 def model_name(model: str | None = None) -> str:

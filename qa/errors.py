@@ -43,3 +43,11 @@ class Interrupted(KeyboardInterrupt):
             if published
             else "nothing was written: the index is as it was"
         )
+
+
+class ParseError(QAError, ValueError):
+    """A file that cannot be read as an issue; the message is one line naming the file."""
+
+
+class ModelError(QAError, RuntimeError):
+    """A model that cannot be loaded (one-line message)."""

@@ -108,6 +108,29 @@ def test_rebuild_rereads_kept_files_after_the_originals_are_gone(capsys, tmp_pat
     assert store.check(path)[0] == []
 
 
+def test_an_issue_of_several_files_is_kept_whole_and_rebuilt_from_its_kept_files(capsys, tmp_path, files):
+    """An issue read from two files (parse_files: two halves of a day's paper) keeps both, and a rebuild after the
+    originals are gone reads both again into the same issue."""
+    from qa import archive
+    from qa.parse import parse_files
+
+    halves = [tmp_path / "zz-2021-05-10-p1.txt", tmp_path / "zz-2021-05-10-p2.txt"]
+    shutil.copy(files["A"], halves[0])
+    shutil.copy(files["B"], halves[1])
+    issue = parse_files(halves, issue_id="zz-two-files", date="2021-05-10")
+    path = tmp_path / "ix"
+    archive.add(path, [issue], model=FAKE_MODEL, progress=False)
+    assert set(kept(path)) == {sha(f.read_bytes()) for f in halves}
+    before = len(Index(path))
+    for f in halves:
+        f.unlink()
+    code, _, err = cli(capsys, "index", "rebuild", "--index-dir", path, "-q")
+    assert code == 0, err
+    assert len(Index(path)) == before == sum(len(a.paragraphs) for a in issue.articles)
+    assert issue_ids(path) == {"zz-two-files"}
+    assert store.check(path)[0] == []
+
+
 def test_add_refuses_when_the_database_is_gone_but_another_index_is_there(capsys, tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     manifest = (path / store.MANIFEST).read_bytes()

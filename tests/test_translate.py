@@ -180,7 +180,7 @@ def test_reverse_dictionary_is_built_once_and_cached(tmp_path, monkeypatch):
         cached = list((tmp_path / "newspaper-qa").glob("cedict-en-zh-*.json"))
         assert len(cached) == 1
         tr.load.cache_clear()
-        monkeypatch.setattr(tr, "build", lambda: pytest.fail("rebuilt although cached"))
+        monkeypatch.setattr(tr.dictionary, "build", lambda: pytest.fail("rebuilt although cached"))
         assert tr.load().keys == first.keys
     finally:
         tr.load.cache_clear()

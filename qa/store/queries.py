@@ -117,7 +117,7 @@ def insert_sources(con: sqlite3.Connection, issue) -> None:
     """The names and hashes of the issue's source files, in reading order."""
     con.executemany(
         "INSERT INTO sources VALUES (?,?,?,?,?)",
-        [(issue.issue_id, n, s.name, s.sha256, len(s.data)) for n, s in enumerate(issue.sources)],
+        [(issue.issue_id, n, s.path, s.sha256, len(s.data)) for n, s in enumerate(issue.sources)],
     )
 
 

@@ -83,7 +83,7 @@ class Transaction:
 
     def add_issue(self, issue, rows: list[tuple], added_at: float | None = None) -> None:
         for s in issue.sources:
-            sources.keep(self.path, s.name, s.sha256, s.data)
+            sources.keep(self.path, s.path, s.sha256, s.data)
         queries.insert_issue(self.con, issue, rows, self._next_id, time.time() if added_at is None else added_at)
         self._next_id += len(rows)
 
@@ -91,7 +91,7 @@ class Transaction:
         """Keep an indexed issue's source files again (a kept copy lost or damaged, or an index from before kept
         files); whether the database had to record them."""
         for s in issue.sources:
-            sources.keep(self.path, s.name, s.sha256, s.data)
+            sources.keep(self.path, s.path, s.sha256, s.data)
         if not issue.sources or queries.issue_sources(self.con).get(issue.issue_id):
             return False
         queries.insert_sources(self.con, issue)
