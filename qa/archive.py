@@ -137,7 +137,7 @@ def add(
     swapped. Only new content is embedded; the search files are updated from the previous generation's."""
     from .embed import load, model_name
 
-    path, timer = Path(path), Timer(stats)
+    path, timer = store.location(path), Timer(stats)
     current = store.model_of(path)
     if model:
         _refuse_other_model(path, current, model_name(model))
@@ -178,7 +178,7 @@ def build(
     that are not among them, unless fresh: starting over on purpose."""
     from .embed import load
 
-    path, timer = Path(path), Timer(stats)
+    path, timer = store.location(path), Timer(stats)
     embedder = load(model)
     plan = _plan(path, issues, embedder, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
     with store.writing(path, fresh=fresh) as tx:
@@ -208,7 +208,7 @@ def build(
 
 def remove(path: str | Path, issue_ids: list[str], *, stats: dict | None = None) -> list[IssueReport]:
     """Remove issues (and their kept files) by id; the search files are updated from the previous generation's."""
-    path, timer = Path(path), Timer(stats)
+    path, timer = store.location(path), Timer(stats)
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")
         reports, gone = [], set()
@@ -294,7 +294,7 @@ def rebuild(
     """Read every issue again from its kept files (issues without any keep their stored passages) and re-embed
     everything, with the index's model or a new one; one atomic change. An index whose qa.db was lost is made
     again from its manifest and kept files."""
-    path, timer = Path(path), Timer(stats)
+    path, timer = store.location(path), Timer(stats)
     if not store.is_index(path):
         return _restore(path, model, progress, timer)
     plan, records, embedder = _plan_rebuild(path, model, progress, timer)
@@ -327,7 +327,7 @@ def repair(path: str | Path, *, progress: bool = False, stats: dict | None = Non
     index model and dropping other vectors; how many passages were embedded."""
     from .embed import load
 
-    path, timer = Path(path), Timer(stats)
+    path, timer = store.location(path), Timer(stats)
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")
         meta = tx.meta()

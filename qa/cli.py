@@ -9,10 +9,13 @@ import sys
 from pathlib import Path
 
 
-def _index_dir(args) -> Path:
+def _index_dir(args) -> Path | str:
+    """The archive: --store URI, else --index-dir, else $QA_STORE, $QA_INDEX or ./index."""
+    from . import store
     from .index import default_index_dir
 
-    return Path(args.index_dir) if args.index_dir else default_index_dir()
+    where = getattr(args, "store", None) or args.index_dir
+    return store.location(where) if where else default_index_dir()
 
 
 def _parse_files(args) -> list:
@@ -203,7 +206,7 @@ def cmd_eval(args) -> int:
         limit=args.limit,
         progress=not args.quiet,
         answers=args.answers,
-        index_dir=args.index_dir,
+        index_dir=args.store or args.index_dir,
     )
     res.pop("answer_records", None)
     if args.json:
@@ -250,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp, model=True, index_help="index directory (default: ./index or $QA_INDEX)"):
         sp.add_argument("--index-dir", help=index_help)
+        sp.add_argument(
+            "--store",
+            metavar="URI",
+            help="the archive in Milvus: milvus:///abs/path.db (milvus-lite), milvus://host:19530 or http(s)://... "
+            "(token from $QA_MILVUS_TOKEN); default: $QA_STORE, else --index-dir",
+        )
         if model:
             sp.add_argument(
                 "--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)"

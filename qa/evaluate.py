@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import store
 from .chunk import MAX_CHARS
 from .parse import Article, Issue, Paragraph
 from .text import to_simplified
@@ -96,7 +97,7 @@ def evaluate(
         )
 
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
-        path = Path(index_dir) if index_dir else Path(tmp) / "index"
+        path = store.location(index_dir) if index_dir else Path(tmp) / "index"
         t0 = time.perf_counter()
         build(
             path,

@@ -16,8 +16,9 @@ DEFAULT_INDEX = "index"
 MAX_QUESTION_CHARS = 500
 
 
-def default_index_dir() -> Path:
-    return Path(os.environ.get("QA_INDEX") or DEFAULT_INDEX)
+def default_index_dir() -> Path | str:
+    """$QA_STORE (a Milvus URI or a directory), else $QA_INDEX, else ./index."""
+    return store.location(os.environ.get("QA_STORE") or os.environ.get("QA_INDEX") or DEFAULT_INDEX)
 
 
 def write(path, issues, *, model=None, fresh: bool = False, replace: bool = False, remove=None, progress=False, **kw):
@@ -65,7 +66,7 @@ class Index:
     """A built index, opened for search. Picks up new writes (a new generation) without reopening."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        self.path = store.location(path)
         self.store: store.Store = store.open(self.path)
         self._lock = threading.RLock()
         self._translation: tuple = (None, [])  # ((generation, question), its translated terms)
@@ -76,8 +77,9 @@ class Index:
         faiss.omp_set_num_threads(1)
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> Index:
-        return cls(default_index_dir() if path is None else path)
+    def open(cls, path: str | Path | None = None, *, store: str | None = None) -> Index:
+        """The archive at store (a Milvus URI or a directory), else at path, else the default (default_index_dir)."""
+        return cls(store or (default_index_dir() if path is None else path))
 
     @classmethod
     def build(cls, path: str | Path, files, *, model: str | None = None, fresh: bool = False, **kw) -> Index:

@@ -60,25 +60,23 @@ class Passage:
         }
 
 
-def _term_scores(files: SearchFiles, terms: list[list[tuple[str, float]]]) -> np.ndarray:
+def _term_scores(files: SearchFiles, terms: list[list[tuple[str, float]]], allowed: np.ndarray | None) -> np.ndarray:
     """Sum over terms of the best weighted BM25 score of one of its alternatives (e.g. the translations of a word),
     so that a word with many translations counts once."""
     total = np.zeros(len(files.ids), dtype=np.float32)
     for alternatives in terms:
         best = np.zeros_like(total)
         for text, weight in alternatives:
-            np.maximum(best, weight * files.lexical_scores(tokens(text)), out=best)
+            np.maximum(best, weight * files.lexical_scores(tokens(text), allowed), out=best)
         total += best
     return total
 
 
 def _lexical(files: SearchFiles, question: str, terms, n: int, allowed: np.ndarray | None) -> dict[int, float]:
     """The n best passages by BM25 over the question's tokens and the weighted terms: id → score / best score."""
-    scores = files.lexical_scores(tokens(question))
+    scores = files.lexical_scores(tokens(question), allowed)
     if terms:
-        scores = scores + _term_scores(files, terms)
-    if allowed is not None:
-        scores = np.where(np.isin(files.ids, allowed), scores, 0)
+        scores = scores + _term_scores(files, terms, allowed)
     top = np.argsort(-scores)[:n]
     best = float(scores[top[0]]) if len(top) else 0.0
     if best <= 0:

@@ -1,5 +1,6 @@
-"""The store boundary (qa/store/base.py) is what the index, its verbs and its checks use: the embedded store
-implements every member of it, with the same parameters, and nothing outside qa/store speaks SQL."""
+"""The store boundary (qa/store/base.py) is what the index, its verbs and its checks use: the embedded store and the
+Milvus store implement every member of it, with the same parameters; nothing outside qa/store speaks SQL and
+nothing outside qa/store/milvus calls Milvus."""
 
 import inspect
 import re
@@ -10,6 +11,7 @@ import pytest
 from qa import store
 from qa.store import base
 from qa.store.derived import Derived
+from qa.store import milvus
 from qa.store.embedded import EmbeddedStore
 from qa.store.transaction import Transaction
 
@@ -26,6 +28,24 @@ def members(protocol) -> dict:
     ids=["Backend", "Store", "Writer", "SearchFiles"],
 )
 def test_the_embedded_store_implements_every_member_of_the_interface(protocol, implementation):
+    assert_implements(protocol, implementation)
+
+
+@pytest.mark.parametrize(
+    "protocol, implementation",
+    [
+        (base.Backend, milvus),
+        (base.Store, milvus.MilvusStore),
+        (base.Writer, milvus.MilvusWriter),
+        (base.SearchFiles, milvus.MilvusFiles),
+    ],
+    ids=["Backend", "Store", "Writer", "SearchFiles"],
+)
+def test_the_milvus_store_implements_every_member_of_the_interface(protocol, implementation):
+    assert_implements(protocol, implementation)
+
+
+def assert_implements(protocol, implementation) -> None:
     for name, member in members(protocol).items():
         found = getattr(implementation, name, None)
         assert callable(found), f"{implementation.__name__} has no {name}"
@@ -40,5 +60,14 @@ def test_no_sql_outside_the_store():
         str(f.relative_to(ROOT))
         for f in [*(ROOT / "qa").rglob("*.py"), *(ROOT / "bench").glob("*.py"), ROOT / "app.py"]
         if "store" not in f.relative_to(ROOT).parts and sql.search(f.read_text(encoding="utf-8"))
+    ]
+    assert outside == []
+
+
+def test_no_milvus_call_outside_the_milvus_store():
+    outside = [
+        str(f.relative_to(ROOT))
+        for f in [*(ROOT / "qa").rglob("*.py"), *(ROOT / "bench").glob("*.py"), ROOT / "app.py"]
+        if "milvus" not in f.relative_to(ROOT).parts and "pymilvus" in f.read_text(encoding="utf-8")
     ]
     assert outside == []

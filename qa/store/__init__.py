@@ -18,19 +18,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import check as _check
+from . import db as _db
+from . import embedded as _embedded
+from . import transaction as _transaction
 from .base import Backend, Problem, SearchFiles, Store, Writer
-from .check import check, summary, tidy, verify
-from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, is_index, open_readonly
+from .check import verify
+from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, open_readonly
 from .derived import Derived, preload
-from .embedded import EmbeddedStore, known_vectors, model_of, stored_vectors
+from .embedded import EmbeddedStore, stored_vectors
 from .feedback import add_feedback, feedback
 from .files import dense_path, lexical_path
 from .lock import LOCK_NAME, MARK_PREFIX, writer_lock
 from .manifest import MANIFEST
 from .manifest import read as read_manifest
+from .milvus.client import is_uri
 from .sources import SOURCES_DIR
 from .sources import read as read_source
-from .transaction import Transaction, seed_vectors, writing
+from .transaction import Transaction, seed_vectors
 
 __all__ = [
     "Backend",
@@ -55,6 +60,7 @@ __all__ = [
     "generation",
     "get_meta",
     "is_index",
+    "location",
     "known_vectors",
     "lexical_path",
     "model_of",
@@ -73,6 +79,55 @@ __all__ = [
 ]
 
 
+def location(where: str | Path) -> str | Path:
+    """Where an archive lives: a Milvus URI as given (milvus:///abs/file.db, milvus://host:port, http(s)://…), else
+    a directory of the embedded store."""
+    return str(where) if is_uri(where) else Path(where)
+
+
+def _backend(where: str | Path):
+    """The module that implements base.Backend for this location."""
+    if is_uri(where):
+        from . import milvus
+
+        return milvus
+    return None
+
+
 def open(path: str | Path) -> Store:
-    """The store at path, opened for reading (the embedded store; issue 16 adds others chosen by URI)."""
-    return EmbeddedStore(path)
+    """The archive at path (a directory or a Milvus URI), opened for reading."""
+    backend = _backend(path)
+    return backend.open(str(path)) if backend else EmbeddedStore(path)
+
+
+def is_index(path: str | Path) -> bool:
+    backend = _backend(path)
+    return backend.is_index(str(path)) if backend else _db.is_index(Path(path))
+
+
+def writing(path: str | Path, *, create: bool = True, fresh: bool = False):
+    """One atomic write of the archive at path (base.Writer): see qa.store.transaction and qa.store.milvus.writer."""
+    backend = _backend(path)
+    return (backend or _transaction).writing(location(path), create=create, fresh=fresh)
+
+
+def model_of(path: str | Path) -> str | None:
+    return (_backend(path) or _embedded).model_of(location(path))
+
+
+def known_vectors(path: str | Path, model_id: str, hashes: set[str]) -> set[str]:
+    return (_backend(path) or _embedded).known_vectors(location(path), model_id, hashes)
+
+
+def check(path: str | Path) -> tuple[list[Problem], list[str]]:
+    """(problems, notes) of the archive at path, reading only."""
+    return (_backend(path) or _check).check(location(path))
+
+
+def tidy(path: str | Path) -> list[str]:
+    return (_backend(path) or _check).tidy(location(path))
+
+
+def summary(path: str | Path) -> str:
+    """generation, issues, passages and model of the archive at path, in one line."""
+    return (_backend(path) or _check).summary(location(path))

@@ -1,4 +1,4 @@
-"""What the index needs from a store: the boundary a second store (e.g. Milvus, issue 16) implements.
+"""What the index needs from a store: the boundary the embedded store and the Milvus store (qa.store.milvus) implement.
 
 `Backend` is a kind of store, reached by an archive's location; `Store` is the read side an `Index` searches;
 `SearchFiles` is one published generation of its search structures; `Writer` is one atomic write that the verbs of
@@ -33,8 +33,9 @@ class SearchFiles(Protocol):
     gen: int
     ids: np.ndarray  # passage ids, in the row order of lexical_scores
 
-    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every passage for the query tokens, aligned with ids."""
+    def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every passage (0 for those not among allowed ids, if given) for the query tokens, aligned
+        with ids."""
 
     def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         """The n passages (of allowed ids, if given) nearest to the query vector: id → cosine."""

@@ -49,11 +49,12 @@ class Derived:
     vocab: dict[str, int]
     char_df: dict[str, int] | None = None  # filled on first use by character_frequency
 
-    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
+    def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         ids = [self.vocab[t] for t in tokens if t in self.vocab]
         if self.bm25 is None or not ids:
             return np.zeros(len(self.ids), dtype=np.float32)
-        return self.bm25.get_scores(ids).astype(np.float32)
+        scores = self.bm25.get_scores(ids).astype(np.float32)
+        return scores if allowed is None else np.where(np.isin(self.ids, allowed), scores, 0).astype(np.float32)
 
     def document_frequency(self, token: str) -> int:
         i = self.vocab.get(token)

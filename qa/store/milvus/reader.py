@@ -1,0 +1,202 @@
+"""The Milvus store, read side: Store and SearchFiles over the collections of qa.store.milvus.client."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...errors import IndexMissing, QAError
+from .client import char_word, connect, names, query_all, quoted, token_word
+
+PASSAGE_FIELDS = [
+    "id",
+    "text",
+    "issue_id",
+    "paper",
+    "date",
+    "article_no",
+    "article_title",
+    "paragraph_no",
+    "part_no",
+    "section",
+    "kind",
+    "text_hash",
+]
+ISSUE_KEYS = ["issue_id", "paper", "date", "articles", "passages", "source", "source_hash", "added_at"]
+LEXICAL_LIMIT = 1000  # BM25 hits fetched per query: the fusion uses the best 100-400
+
+
+def read_meta(client, prefix_names) -> dict[str, str]:
+    meta = prefix_names[2]
+    if not client.has_collection(meta):
+        return {}
+    return {r["key"]: r["value"] for r in client.query(meta, filter='key != ""', output_fields=["value"], limit=1000)}
+
+
+def read_issues(client, prefix_names, states=("done",)) -> list[dict]:
+    issues = prefix_names[1]
+    if not client.has_collection(issues):
+        return []
+    rows = query_all(client, issues, f"state in {quoted(states)}", ["*"])
+    for r in rows:
+        r.pop("placeholder", None)
+    return rows
+
+
+def _id_filter(allowed: np.ndarray | None) -> str:
+    return "" if allowed is None else f"id in {[int(i) for i in allowed]}"
+
+
+@dataclass
+class MilvusFiles:
+    """The search side of one generation of a Milvus archive (SearchFiles): BM25 and dense search run in Milvus,
+    filters as Milvus expressions. ids: every passage id of the generation (the rows lexical_scores aligns with)."""
+
+    client: object
+    collection: str
+    gen: int
+    ids: np.ndarray
+    _row: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._row = {int(i): n for n, i in enumerate(self.ids)}
+
+    def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        words = " ".join(token_word(t) for t in tokens)
+        if not words or not len(self.ids):
+            return scores
+        hits = self.client.search(
+            self.collection,
+            data=[words],
+            anns_field="lexical",
+            limit=min(LEXICAL_LIMIT, len(self.ids)),
+            filter=_id_filter(allowed),
+            search_params={"metric_type": "BM25"},
+        )[0]
+        for h in hits:
+            row = self._row.get(int(h["id"]))
+            if row is not None:
+                scores[row] = abs(float(h["distance"]))  # milvus-lite reports BM25 scores negated
+        return scores
+
+    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        if not len(self.ids) or n <= 0:
+            return {}
+        hits = self.client.search(
+            self.collection,
+            data=[qvec.astype(np.float32).tolist()],
+            anns_field="dense",
+            limit=min(n, len(self.ids), 16384),
+            filter=_id_filter(allowed),
+            search_params={"metric_type": "IP", "params": {"ef": max(128, n)}},
+        )[0]
+        return {int(h["id"]): float(h["distance"]) for h in hits}
+
+    def cosines(self, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
+        if not ids:
+            return {}
+        rows = self.client.get(self.collection, ids=[int(i) for i in ids], output_fields=["dense"])
+        return {int(r["id"]): float(np.asarray(r["dense"], dtype=np.float32) @ qvec) for r in rows}
+
+    def _count(self, expr: str) -> int:
+        return int(self.client.query(self.collection, filter=expr, output_fields=["count(*)"])[0]["count(*)"])
+
+    def document_frequency(self, token: str) -> int:
+        return self._count(f'TEXT_MATCH(tokens, "{token_word(token)}")')
+
+    def character_frequency(self, char: str) -> int:
+        """Passages holding the character inside a word; 0 for a character that is a token of its own."""
+        if self.document_frequency(char):
+            return 0
+        return self._count(f'TEXT_MATCH(chars, "{char_word(char)}")')
+
+
+class MilvusStore:
+    """A Milvus archive opened for reading (Store). Safe to share between threads; several processes and machines
+    can read one Milvus server at once."""
+
+    def __init__(self, where: str):
+        self.path = where
+        self.client = connect(where)
+        self.names = names()
+        self._lock = threading.RLock()
+        self._files: MilvusFiles | None = None
+        if "model_id" not in self.meta():
+            raise IndexMissing(f"no archive in Milvus at {where} (build one: qa index build --store {where} FILE...)")
+
+    def generation(self) -> int:
+        return int(self.meta().get("generation", 0))
+
+    def meta(self) -> dict[str, str]:
+        return read_meta(self.client, self.names)
+
+    def search_files(self) -> MilvusFiles:
+        with self._lock:
+            gen = self.generation()
+            if self._files is None or self._files.gen != gen:
+                rows = query_all(self.client, self.names[0], "id >= 0", ["id"], batch=16384)
+                ids = np.array(sorted(int(r["id"]) for r in rows), dtype=np.int64)
+                self._files = MilvusFiles(self.client, self.names[0], gen, ids)
+            return self._files
+
+    def issues(self) -> list[dict]:
+        rows = [{k: r.get(k) for k in ISSUE_KEYS} for r in read_issues(self.client, self.names)]
+        return sorted(rows, key=lambda r: (r["date"] or "", r["added_at"]), reverse=True)
+
+    def passage_count(self) -> int:
+        rows = self.client.query(self.names[0], filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def passage_ids(self, issue_ids: list[str]) -> np.ndarray:
+        known = {r["issue_id"] for r in read_issues(self.client, self.names)}
+        unknown = sorted(set(issue_ids) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown issue id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''};"
+                f" the indexed ones are listed by Index.issues() (qa index list)"
+            )
+        rows = query_all(self.client, self.names[0], f"issue_id in {quoted(issue_ids)}", ["id"])
+        return np.array(sorted(int(r["id"]) for r in rows), dtype=np.int64)
+
+    def passages(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        rows = self.client.get(self.names[0], ids=[int(i) for i in ids], output_fields=PASSAGE_FIELDS)
+        return {int(r["id"]): {k: r[k] for k in PASSAGE_FIELDS} for r in rows}
+
+    def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:
+        expr = (
+            f"issue_id == {quoted([issue_id])[1:-1]} and article_no == {int(article_no)} and (paragraph_no < "
+            f"{int(paragraph_no)} or (paragraph_no == {int(paragraph_no)} and part_no < {int(part_no)}))"
+        )
+        rows = query_all(self.client, self.names[0], expr, ["paragraph_no", "part_no", "text"])
+        return max(rows, key=lambda r: (r["paragraph_no"], r["part_no"]))["text"] if rows else None
+
+    def close(self) -> None:
+        """Nothing to release: the client is shared by every store of this location in the process."""
+
+    def issue_records(self) -> list[dict]:
+        """The issues, without kept source files: a Milvus archive keeps passages, not files (a rebuild re-embeds
+        the stored passages)."""
+        keys = ("issue_id", "paper", "date", "source", "source_hash", "added_at")
+        return [{**{k: r.get(k) for k in keys}, "sources": []} for r in read_issues(self.client, self.names)]
+
+    def read_source(self, sha256: str, issue_id: str, name: str) -> bytes:
+        raise QAError(
+            f"{self.path} keeps no source files ({issue_id}: {name}); read the issue from its file again: "
+            f"qa index add --replace --store {self.path} FILE"
+        )
+
+    def embed_texts(self, issue_ids: list[str]) -> dict[str, str]:
+        return embed_texts(self.client, self.names[0], f"issue_id in {quoted(issue_ids)}")
+
+
+def embed_texts(client, collection: str, expr: str) -> dict[str, str]:
+    """What the model embeds for each content hash of the passages matching expr."""
+    from ...chunk import embed_text
+
+    rows = query_all(client, collection, expr, ["content_hash", "article_title", "section", "text"])
+    return {r["content_hash"]: embed_text(r["article_title"], r["section"], r["text"]) for r in rows}
