@@ -12,9 +12,17 @@ from qa.index import Index
 from qa.parse import parse_file
 
 
-@pytest.fixture(scope="module")
-def index(sample_index):
-    ix = Index.open(sample_index)
+@pytest.fixture(scope="module", params=["embedded", "milvus"])
+def index(request, sample_index, sample_path, tmp_path_factory):
+    """The sample indexed with the default model, in the embedded store or in milvus-lite: the search contract
+    holds on both."""
+    if request.param == "embedded":
+        ix = Index.open(sample_index)
+    else:
+        pytest.importorskip("milvus_lite")
+        where = f"milvus://{tmp_path_factory.mktemp('milvus')}/archive.db"
+        add(where, [parse_file(sample_path)])
+        ix = Index.open(store=where)
     yield ix
     ix.close()
 
@@ -59,9 +67,10 @@ def test_modes_and_issue_filter(index):
         index.search("城际铁路", mode="fuzzy")
 
 
-def test_no_text_returned_twice(tmp_path, sample_path):
+@pytest.mark.parametrize("store", ["embedded", "milvus"])
+def test_no_text_returned_twice(tmp_path, sample_path, store):
     """The same issue indexed under two ids: each paragraph text comes back once."""
-    path = tmp_path / "ix"
+    path = tmp_path / "ix" if store == "embedded" else f"milvus://{tmp_path}/archive.db"
     add(path, [parse_file(sample_path), parse_file(sample_path, issue_id="copy")])
     hits = Index.open(path).search("驻村工作队", k=10)
     texts = [h.text for h in hits]

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from qa import store
-from qa.store import base
+from qa.store import base, milvus
 from qa.store.derived import Derived
-from qa.store import milvus
 from qa.store.embedded import EmbeddedStore
 from qa.store.transaction import Transaction
 

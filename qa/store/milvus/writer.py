@@ -183,18 +183,24 @@ class MilvusWriter:
             self._delete_passages(issue_id)
             self.client.delete(self.names[1], ids=[issue_id])
 
-    def _apply_adds(self) -> None:
+    def _new_passages(self) -> dict[str, list[dict]]:
+        """The rows to insert, by issue id, with new ids and their vectors (read before any old row goes)."""
         first = self._next_id
         self._next_id += sum(len(rows) for _, rows, _ in self._adds.values())
         self._put_meta({"next_passage_id": str(self._next_id)})  # before any insert: ids are never reused
+        out = {}
+        for issue_id, (issue, rows, _) in self._adds.items():
+            out[issue_id] = self._passage_rows(issue, rows, first)
+            first += len(rows)
+        return out
+
+    def _apply_adds(self, passages: dict[str, list[dict]]) -> None:
         for issue_id, (issue, rows, added_at) in self._adds.items():
             self._upsert(self.names[1], [self._issue_row(issue, rows, added_at, "adding")])
             self._delete_passages(issue_id)
-            passages = self._passage_rows(issue, rows, first)
-            for start in range(0, len(passages), INSERT_BATCH):
-                self.client.insert(self.names[0], passages[start : start + INSERT_BATCH])
+            for start in range(0, len(passages[issue_id]), INSERT_BATCH):
+                self.client.insert(self.names[0], passages[issue_id][start : start + INSERT_BATCH])
             self._upsert(self.names[1], [self._issue_row(issue, rows, added_at, "done")])
-            first += len(rows)
 
     def _reembed_stored(self) -> None:
         """After a model change (qa index rebuild --model), the kept issues' passages get the new vectors."""
@@ -211,8 +217,9 @@ class MilvusWriter:
     def publish(self, incremental: bool) -> dict[str, str]:
         """Apply the changes, issue by issue, and raise the generation."""
         self._prepare_collections()
+        passages = self._new_passages()
         self._apply_removes()
-        self._apply_adds()
+        self._apply_adds(passages)
         self._reembed_stored()
         self._put_meta({**self._new_meta, "generation": str(self.generation + 1), "store": "milvus"})
         self.client.flush(self.names[0])
