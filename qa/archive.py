@@ -1,4 +1,4 @@
-"""Writes to the archive, as verbs: build, add, remove, rebuild, repair.
+"""Writes to the archive, as verbs: build, add, remove, rebuild, repair, copy.
 
 Each verb plans before it takes the writer lock (parse, chunk, tokenize, embed only content hashes with no stored
 vector), applies its change in one store transaction (`store.Writer`), and publishes a new generation — or leaves
@@ -24,7 +24,7 @@ from .parse import Issue, parse_blobs
 @dataclass
 class IssueReport:
     """What a write did to one issue: added, replaced, unchanged, file kept (an issue indexed before its file was
-    kept), removed, reread, reembedded, lost (no kept file), not in the index."""
+    kept), removed, reread, reembedded, lost (no kept file), not in the index, copied."""
 
     issue_id: str
     status: str
@@ -32,7 +32,7 @@ class IssueReport:
     embedded: int = 0
 
     def __str__(self) -> str:
-        counted = self.status in ("added", "replaced", "reread", "reembedded")
+        counted = self.status in ("added", "replaced", "reread", "reembedded", "copied")
         extra = f", {self.passages} passages, {self.embedded} embedded" if counted else ""
         return f"{self.issue_id}: {self.status}{extra}"
 
@@ -338,3 +338,30 @@ def repair(path: str | Path, *, progress: bool = False, stats: dict | None = Non
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")
     return embedded
+
+
+def copy(source: str | Path, target: str | Path, *, stats: dict | None = None) -> list[IssueReport]:
+    """Copy every issue of the archive at source into the empty archive at target (e.g. the embedded store into
+    Milvus, or back) with its passages and vectors: nothing is embedded again. One write of target."""
+    source, target, timer = store.location(source), store.location(target), Timer(stats)
+    if str(source) == str(target):
+        raise IssueConflict(f"{source} is both the source and the target of the copy; give another --to")
+    reports = []
+    with closing(store.open(source)) as archive, store.writing(target) as tx:
+        timer.lap("lock_s")
+        if tx.issue_ids():
+            raise IssueConflict(
+                f"{target} already holds {len(tx.issue_ids())} issue(s); copy into an empty archive "
+                f"(or remove them: qa index remove --store {target} ID...) (nothing was written)"
+            )
+        meta = archive.meta()
+        for record in reversed(archive.issues()):  # oldest first, as they were added
+            issue, rows, vectors, added_at = archive.issue_dump(record["issue_id"])
+            tx.add_issue(issue, rows, added_at)
+            tx.put_vectors(meta["model_id"], vectors)
+            reports.append(IssueReport(issue.issue_id, "copied", len(rows)))
+        tx.set_meta({key: meta[key] for key in ("model_id", "dim", "chunker_version", "max_chars") if key in meta})
+        timer.lap("db_s")
+        timer.stats.update(tx.publish(incremental=False))
+        timer.lap("publish_s")
+    return reports

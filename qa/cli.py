@@ -1,4 +1,4 @@
-"""The `qa` command line: index build/add/remove/list/rebuild/check, ask, eval, feedback export."""
+"""The `qa` command line: index build/add/remove/list/rebuild/check/copy, ask, eval, feedback export."""
 
 from __future__ import annotations
 
@@ -128,6 +128,17 @@ def cmd_index_check(args) -> int:
         return 1
     summary = store.summary(path)
     print(f"{path}/ is sound{' (repaired)' if found else ''}: {summary}")
+    return 0
+
+
+def cmd_index_copy(args) -> int:
+    from .archive import copy
+
+    reports = copy(_index_dir(args), args.to)
+    passages = sum(r.passages for r in reports)
+    print(
+        f"copied {len(reports)} issue(s), {passages} passages with their vectors, from {_index_dir(args)} to {args.to}"
+    )
     return 0
 
 
@@ -300,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(ck, model=False)
     ck.set_defaults(func=cmd_index_check)
+
+    cp = idx.add_parser(
+        "copy", help="copy the archive with its vectors into another, empty one (embedded <-> Milvus), no re-embedding"
+    )
+    cp.add_argument("--to", required=True, metavar="URI", help="the target: a Milvus URI (see --store) or a directory")
+    common(cp, model=False)
+    cp.set_defaults(func=cmd_index_copy)
 
     a = sub.add_parser("ask", help="ask a question")
     a.add_argument("question")

@@ -89,6 +89,10 @@ class Store(Protocol):
     def embed_texts(self, issue_ids: list[str]) -> dict[str, str]:
         """What the model embeds for each content hash of these issues' passages."""
 
+    def issue_dump(self, issue_id: str) -> tuple[object, list[tuple], dict[str, np.ndarray], float]:
+        """(the issue as a qa.parse.Issue with its articles and kept source files, its passage rows, the vectors of
+        the archive's model by content hash, when it was added): what `qa index copy` writes into another store."""
+
 
 class Writer(Protocol):
     """One atomic write, holding the archive's writer lock: nothing is visible to readers until publish()."""

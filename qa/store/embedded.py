@@ -94,6 +94,19 @@ class EmbeddedStore:
             rows = list(queries.embed_rows(self._con, issue_ids=issue_ids))
         return {h: embed_text(title, section, text) for h, text, title, section in rows}
 
+    def issue_dump(self, issue_id: str) -> tuple[object, list[tuple], dict[str, np.ndarray], float]:
+        import json
+
+        from ..parse import Article, Issue, SourceFile
+
+        with self._lock:
+            row, articles, rows, vectors = queries.issue_dump(self._con, issue_id, self.meta()["model_id"])
+            kept = queries.issue_sources(self._con).get(issue_id, [])
+        issue = Issue(row["issue_id"], row["paper"], row["date"], row["source"], row["source_hash"])
+        issue.articles = [Article(no, title, *(json.loads(x) for x in rest)) for no, title, *rest in articles]
+        issue.sources = [SourceFile(name, sha, "", data=self.read_source(sha, issue_id, name)) for name, sha in kept]
+        return issue, [tuple(r) for r in rows], vectors, row["added_at"]
+
 
 def known_vectors(path: Path, model_id: str, hashes: set[str]) -> set[str]:
     """The content hashes among these that have a vector of the model in the index at path (vectors put in before a

@@ -343,3 +343,30 @@ def feedback_rows(con: sqlite3.Connection) -> list[tuple]:
     return con.execute(
         "SELECT id, created_at, rating, question, answer, citations, model_id, generation FROM feedback ORDER BY id"
     ).fetchall()
+
+
+# ---------- copy (qa index copy) ----------
+
+
+def issue_dump(con: sqlite3.Connection, issue_id: str, model_id: str) -> tuple[dict, list[tuple], list[tuple], dict]:
+    """(the issue's row, its articles (no, title, kickers, reporters, bylines as JSON), its passage rows as
+    insert_issue takes them, its vectors of the model by content hash)."""
+    keys = ("issue_id", "paper", "date", "source", "source_hash", "added_at")
+    issue = dict(
+        zip(keys, con.execute(f"SELECT {', '.join(keys)} FROM issues WHERE issue_id=?", (issue_id,)).fetchone())
+    )
+    articles = con.execute(
+        "SELECT article_no, title, kickers, reporters, bylines FROM articles WHERE issue_id=? ORDER BY article_no",
+        (issue_id,),
+    ).fetchall()
+    rows = con.execute(
+        "SELECT issue_id, article_no, paragraph_no, part_no, kind, section, text, text_hash, content_hash, tokens"
+        " FROM passages WHERE issue_id=? ORDER BY id",
+        (issue_id,),
+    ).fetchall()
+    vectors = con.execute(
+        "SELECT v.content_hash, v.vector FROM vectors v WHERE v.model_id=? AND v.content_hash IN"
+        " (SELECT content_hash FROM passages WHERE issue_id=?)",
+        (model_id, issue_id),
+    ).fetchall()
+    return issue, articles, rows, {h: np.frombuffer(v, dtype=np.float32) for h, v in vectors}

@@ -116,6 +116,7 @@ ISSUE_FIELDS = {
     "added_at": "DOUBLE",
     "articles": "INT64",
     "passages": "INT64",
+    "article_titles": "JSON",  # [[no, title], ...]: the articles, for `qa index copy` back
     "state": "VARCHAR",  # "done", or "adding"/"removing" while a write is under way (a crash leaves it)
 }
 
@@ -137,6 +138,15 @@ def dense_index(where: str) -> tuple[str, dict]:
     return kind, params.get(kind, {})
 
 
+def lexical_kind() -> str:
+    """What Milvus's BM25 reads: "tokens" (the default: the project's tokens as hashed words, the same tokens as the
+    embedded store) or "jieba" (the passage text through Milvus's jieba analyzer; bench/milvus.py compares them)."""
+    kind = os.environ.get("QA_MILVUS_LEXICAL", "tokens")
+    if kind not in ("tokens", "jieba"):
+        raise MilvusError(f"QA_MILVUS_LEXICAL={kind!r}: use tokens or jieba")
+    return kind
+
+
 def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     """The passages collection for vectors of dim: scalar metadata, the text, the lexical tokens as hashed words
     (BM25 by Milvus into `lexical`), CJK characters inside words (for their document frequency), the dense vector."""
@@ -149,9 +159,11 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
         _varchar(schema, name, 1024, nullable=True)
     for name in ("article_no", "paragraph_no", "part_no"):
         schema.add_field(name, DataType.INT64)
-    _varchar(schema, "text", TEXT_MAX)
+    jieba = lexical_kind() == "jieba"
+    _varchar(schema, "text", TEXT_MAX, enable_analyzer=jieba, analyzer_params={"tokenizer": "jieba"} if jieba else None)
     _varchar(schema, "text_hash", 64)
     _varchar(schema, "content_hash", 64)
+    _varchar(schema, "words", TEXT_MAX)  # the project's tokens as they are (for `qa index copy` back)
     standard = {"tokenizer": "standard"}
     _varchar(schema, "tokens", TEXT_MAX, enable_analyzer=True, enable_match=True, analyzer_params=standard)
     _varchar(schema, "chars", TEXT_MAX, enable_analyzer=True, enable_match=True, analyzer_params=standard)
@@ -159,7 +171,10 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     schema.add_function(
         Function(
-            name="bm25", function_type=FunctionType.BM25, input_field_names=["tokens"], output_field_names=["lexical"]
+            name="bm25",
+            function_type=FunctionType.BM25,
+            input_field_names=["text" if jieba else "tokens"],
+            output_field_names=["lexical"],
         )
     )
     from ..lexical import BM25_B, BM25_K1

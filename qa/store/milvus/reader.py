@@ -58,6 +58,7 @@ class MilvusFiles:
     collection: str
     gen: int
     ids: np.ndarray
+    lexical: str = "tokens"  # what BM25 reads: client.lexical_kind() when the collection was made
     _row: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -65,7 +66,7 @@ class MilvusFiles:
 
     def lexical_scores(self, tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        words = " ".join(token_word(t) for t in tokens)
+        words = " ".join(tokens if self.lexical == "jieba" else (token_word(t) for t in tokens))
         if not words or not len(self.ids):
             return scores
         hits = self.client.search(
@@ -139,7 +140,7 @@ class MilvusStore:
             if self._files is None or self._files.gen != gen:
                 rows = query_all(self.client, self.names[0], "id >= 0", ["id"], batch=16384)
                 ids = np.array(sorted(int(r["id"]) for r in rows), dtype=np.int64)
-                self._files = MilvusFiles(self.client, self.names[0], gen, ids)
+                self._files = MilvusFiles(self.client, self.names[0], gen, ids, self.meta().get("lexical", "tokens"))
             return self._files
 
     def issues(self) -> list[dict]:
@@ -192,6 +193,34 @@ class MilvusStore:
 
     def embed_texts(self, issue_ids: list[str]) -> dict[str, str]:
         return embed_texts(self.client, self.names[0], f"issue_id in {quoted(issue_ids)}")
+
+    def issue_dump(self, issue_id: str) -> tuple[object, list[tuple], dict[str, np.ndarray], float]:
+        """Articles keep their numbers and titles (kickers, reporters and bylines stay in the embedded store); no
+        source files (a Milvus archive keeps none)."""
+        from ...parse import Article, Issue
+
+        (r,) = [r for r in read_issues(self.client, self.names) if r["issue_id"] == issue_id]
+        issue = Issue(issue_id, r["paper"], r["date"], r["source"], r["source_hash"])
+        issue.articles = [Article(no, title) for no, title in r["article_titles"]]
+        fields = [*PASSAGE_FIELDS, "content_hash", "words", "dense"]
+        rows = sorted(
+            query_all(self.client, self.names[0], f"issue_id == {quoted([issue_id])[1:-1]}", fields),
+            key=lambda p: p["id"],
+        )
+        keys = (
+            "issue_id",
+            "article_no",
+            "paragraph_no",
+            "part_no",
+            "kind",
+            "section",
+            "text",
+            "text_hash",
+            "content_hash",
+            "words",
+        )
+        vectors = {p["content_hash"]: np.asarray(p["dense"], dtype=np.float32) for p in rows}
+        return issue, [tuple(p[k] for k in keys) for p in rows], vectors, r["added_at"]
 
 
 def embed_texts(client, collection: str, expr: str) -> dict[str, str]:

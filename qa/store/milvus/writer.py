@@ -17,7 +17,17 @@ from contextlib import contextmanager
 import numpy as np
 
 from ...errors import IndexMissing, ModelMismatch
-from .client import char_word, connect, create_passages, create_small, names, query_all, quoted, token_word
+from .client import (
+    char_word,
+    connect,
+    create_passages,
+    create_small,
+    lexical_kind,
+    names,
+    query_all,
+    quoted,
+    token_word,
+)
 from .reader import PASSAGE_FIELDS, embed_texts, read_issues, read_meta
 
 INSERT_BATCH = 2000
@@ -134,6 +144,7 @@ class MilvusWriter:
             exists = False
         if not exists:
             create_passages(self.client, self.where, dim)
+            self._new_meta["lexical"] = lexical_kind()
 
     def _vector_of(self, hashes: set[str]) -> dict[str, list[float]]:
         """Vectors for these content hashes: this write's, else a stored passage's (same model)."""
@@ -157,7 +168,7 @@ class MilvusWriter:
             tokens = r[9]
             row = dict(zip(keys, r[:8]), id=first_id + n, paper=issue.paper, date=issue.date)
             row.update(article_title=titles.get(r[1], ""), content_hash=r[8], dense=vectors[r[8]])
-            row.update(tokens=" ".join(token_word(t) for t in tokens.split()), chars=_chars(tokens))
+            row.update(words=tokens, tokens=" ".join(token_word(t) for t in tokens.split()), chars=_chars(tokens))
             out.append(row)
         return out
 
@@ -171,6 +182,7 @@ class MilvusWriter:
             "added_at": float(added_at),
             "articles": len(issue.articles),
             "passages": len(rows),
+            "article_titles": [[a.no, a.title] for a in issue.articles],
             "state": state,
         }
 
@@ -208,7 +220,9 @@ class MilvusWriter:
             return
         for issue_id in sorted(set(self._issues) - self._removes - set(self._adds)):
             expr = f"issue_id == {quoted([issue_id])[1:-1]}"
-            rows = query_all(self.client, self.names[0], expr, [*PASSAGE_FIELDS, "content_hash", "tokens", "chars"])
+            rows = query_all(
+                self.client, self.names[0], expr, [*PASSAGE_FIELDS, "content_hash", "words", "tokens", "chars"]
+            )
             vectors = {h: self._vectors[h] for h in {r["content_hash"] for r in rows}}
             for start in range(0, len(rows), INSERT_BATCH):
                 part = rows[start : start + INSERT_BATCH]
