@@ -1,4 +1,4 @@
-"""The web chat: python app.py [--index-dir DIR] [--host 127.0.0.1] [--port 7860] [--model M]."""
+"""The web chat: python app.py [--index-dir DIR | --store URI] [--host 127.0.0.1] [--port 7860] [--model M]."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--index-dir", help="index directory (default: ./index or $QA_INDEX); built from data/issues/*.txt on first run"
     )
+    p.add_argument("--store", metavar="URI", help="the archive in Milvus (milvus:///abs/file.db, milvus://host:19530)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--model", help="embedding model for a new index (default: $QA_MODEL or the bundled USE)")
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from qa.index import Index, default_index_dir, write
     from qa.parse import ParseError, parse_file
 
-    path = Path(args.index_dir) if args.index_dir else default_index_dir()
+    where = args.store or args.index_dir
+    path = store.location(where) if where else default_index_dir()
     try:
         if not store.is_index(path):
             files = sorted(ISSUES.glob("*.txt"))

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import store
 from .errors import IndexMissing, QAError
 from .index import MAX_QUESTION_CHARS, Index, write
 from .parse import ParseError, parse_bytes
@@ -35,7 +36,7 @@ class Archive:
     """The index the app serves, opened on first use (so the page works while it is still missing)."""
 
     def __init__(self, path: str | Path, model: str | None = None):
-        self.path = Path(path)
+        self.path = store.location(path)
         self.model = model
         self._index: Index | None = None
         self._lock = threading.Lock()
