@@ -7,7 +7,7 @@ scale: a SYNTHETIC archive of N passages (bench/synthetic.py: speed only) built 
 vectors, copied into milvus-lite with `qa.archive.copy` (vectors copied, nothing embedded), search p50/p95 of the same
 200 questions on both.
 
-    .venv/bin/python bench/milvus.py --parts quality scale --sizes 10000
+    .venv/bin/python bench/milvus.py --parts quality scale --sizes 10000 --limit 300
 """
 
 from __future__ import annotations
@@ -43,23 +43,25 @@ def location(store: str, tmp: str) -> str:
     return str(Path(tmp) / "index") if store == "embedded" else f"milvus://{tmp}/archive.db"
 
 
-def quality_one(name: str, store: str, modes: tuple[str, ...]) -> dict:
+def quality_one(name: str, store: str, modes: tuple[str, ...], limit: int | None) -> dict:
     from qa.evaluate import evaluate
 
     bench, passages, issues = SETS[name]
     os.environ["QA_MILVUS_LEXICAL"] = "jieba" if store == "milvus-jieba" else "tokens"
     with tempfile.TemporaryDirectory(prefix="qa-milvus-") as tmp:
-        res = evaluate(bench, passages_file=passages, issues=issues, modes=modes, index_dir=location(store, tmp))
+        res = evaluate(
+            bench, passages_file=passages, issues=issues, modes=modes, limit=limit, index_dir=location(store, tmp)
+        )
     return {"build_s": res["build_s"], "passages": res["passages"], "questions": res["questions"], **res["modes"]}
 
 
-def quality(sets: list[str]) -> dict:
+def quality(sets: list[str], limit: int | None) -> dict:
     out = {}
     for name in sets:
         for store in STORES:
             if store == "milvus-jieba" and name in ("cmrc2018-en", "sample"):
                 continue  # English questions meet the jieba analyzer's Chinese only through translation terms
-            out.setdefault(name, {})[store] = r = quality_one(name, store, ("hybrid", "lexical"))
+            out.setdefault(name, {})[store] = r = quality_one(name, store, ("hybrid", "lexical"), limit)
             h, lex = r["hybrid"], r["lexical"]
             print(
                 f"{name:12} {store:13} hybrid R@1 {h['R@1']:.3f} R@5 {h['R@5']:.3f} MRR {h['MRR@10']:.3f} "
@@ -113,13 +115,14 @@ def main() -> None:
     ap.add_argument("--parts", nargs="*", default=["quality", "scale"])
     ap.add_argument("--sets", nargs="*", default=list(SETS))
     ap.add_argument("--sizes", nargs="*", type=int, default=[10000])
+    ap.add_argument("--limit", type=int, help="the first N questions of each set (milvus-lite is pure Python: slow)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     path = OUT / "milvus.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
     results["machine"] = {"cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     if "quality" in args.parts:
-        results.setdefault("quality", {}).update(quality(args.sets))
+        results.setdefault("quality", {}).update(quality(args.sets, args.limit))
         path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     if "scale" in args.parts:
         results.setdefault("scale", {}).update(scale(args.sizes))

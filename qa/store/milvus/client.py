@@ -74,6 +74,15 @@ def names(prefix: str = PREFIX) -> tuple[str, str, str]:
     return f"{prefix}_passages", f"{prefix}_issues", f"{prefix}_meta"
 
 
+def has(client, collection: str) -> bool:
+    """Whether the collection exists; loaded into memory for search and query if it is not (after a restart)."""
+    if not client.has_collection(collection):
+        return False
+    if "NotLoad" in str(client.get_load_state(collection).get("state")):
+        client.load_collection(collection)
+    return True
+
+
 def token_word(token: str) -> str:
     """A lexical token as one ASCII word Milvus's standard analyzer keeps whole: the same tokens as the embedded
     store (jieba words + bigrams of opencc-simplified text) scored by Milvus's BM25."""
@@ -149,7 +158,8 @@ def lexical_kind() -> str:
 
 def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     """The passages collection for vectors of dim: scalar metadata, the text, the lexical tokens as hashed words
-    (BM25 by Milvus into `lexical`), CJK characters inside words (for their document frequency), the dense vector."""
+    (BM25 by Milvus into `lexical`), CJK characters inside words (into `char_lexical`: document frequencies are
+    counted as BM25 hits, which the sparse inverted index answers without reading rows), the dense vector."""
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False)
@@ -165,9 +175,10 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     _varchar(schema, "content_hash", 64)
     _varchar(schema, "words", TEXT_MAX)  # the project's tokens as they are (for `qa index copy` back)
     standard = {"tokenizer": "standard"}
-    _varchar(schema, "tokens", TEXT_MAX, enable_analyzer=True, enable_match=True, analyzer_params=standard)
-    _varchar(schema, "chars", TEXT_MAX, enable_analyzer=True, enable_match=True, analyzer_params=standard)
+    _varchar(schema, "tokens", TEXT_MAX, enable_analyzer=True, analyzer_params=standard)
+    _varchar(schema, "chars", TEXT_MAX, enable_analyzer=True, analyzer_params=standard)
     schema.add_field("lexical", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("char_lexical", DataType.SPARSE_FLOAT_VECTOR)  # only to count passages holding a character
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     schema.add_function(
         Function(
@@ -175,6 +186,14 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
             function_type=FunctionType.BM25,
             input_field_names=["text" if jieba else "tokens"],
             output_field_names=["lexical"],
+        )
+    )
+    schema.add_function(
+        Function(
+            name="bm25_chars",
+            function_type=FunctionType.BM25,
+            input_field_names=["chars"],
+            output_field_names=["char_lexical"],
         )
     )
     from ..lexical import BM25_B, BM25_K1
@@ -185,6 +204,7 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     index.add_index(
         "lexical", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_k1": BM25_K1, "bm25_b": BM25_B}
     )
+    index.add_index("char_lexical", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     for name in ("issue_id", "content_hash"):
         index.add_index(name, index_type="INVERTED")
     client.create_collection(names(prefix)[0], schema=schema, index_params=index)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import IndexMissing, QAError
-from .client import char_word, connect, names, query_all, quoted, token_word
+from .client import char_word, connect, has, names, query_all, quoted, token_word
 
 PASSAGE_FIELDS = [
     "id",
@@ -30,14 +30,14 @@ LEXICAL_LIMIT = 1000  # BM25 hits fetched per query: the fusion uses the best 10
 
 def read_meta(client, prefix_names) -> dict[str, str]:
     meta = prefix_names[2]
-    if not client.has_collection(meta):
+    if not has(client, meta):
         return {}
     return {r["key"]: r["value"] for r in client.query(meta, filter='key != ""', output_fields=["value"], limit=1000)}
 
 
 def read_issues(client, prefix_names, states=("done",)) -> list[dict]:
     issues = prefix_names[1]
-    if not client.has_collection(issues):
+    if not has(client, issues):
         return []
     rows = query_all(client, issues, f"state in {quoted(states)}", ["*"])
     for r in rows:
@@ -60,6 +60,7 @@ class MilvusFiles:
     ids: np.ndarray
     lexical: str = "tokens"  # what BM25 reads: client.lexical_kind() when the collection was made
     _row: dict = field(default_factory=dict)
+    _df: dict = field(default_factory=dict)  # (field, word) → passages holding it, for this generation
 
     def __post_init__(self):
         self._row = {int(i): n for n, i in enumerate(self.ids)}
@@ -102,17 +103,31 @@ class MilvusFiles:
         rows = self.client.get(self.collection, ids=[int(i) for i in ids], output_fields=["dense"])
         return {int(r["id"]): float(np.asarray(r["dense"], dtype=np.float32) @ qvec) for r in rows}
 
-    def _count(self, expr: str) -> int:
-        return int(self.client.query(self.collection, filter=expr, output_fields=["count(*)"])[0]["count(*)"])
+    def _hits(self, field: str, word: str) -> int:
+        """Passages holding the word: its BM25 hits (at most 16384, Milvus's limit; idf barely moves beyond)."""
+        key = (field, word)
+        if key not in self._df:
+            hits = self.client.search(
+                self.collection,
+                data=[word],
+                anns_field=field,
+                limit=min(16384, max(1, len(self.ids))),
+                output_fields=[],
+                search_params={"metric_type": "BM25"},
+            )[0]
+            self._df[key] = len(hits)
+        return self._df[key]
 
     def document_frequency(self, token: str) -> int:
-        return self._count(f'TEXT_MATCH(tokens, "{token_word(token)}")')
+        if self.lexical == "jieba":
+            return self._hits("lexical", token)
+        return self._hits("lexical", token_word(token))
 
     def character_frequency(self, char: str) -> int:
         """Passages holding the character inside a word; 0 for a character that is a token of its own."""
         if self.document_frequency(char):
             return 0
-        return self._count(f'TEXT_MATCH(chars, "{char_word(char)}")')
+        return self._hits("char_lexical", char_word(char))
 
 
 class MilvusStore:
@@ -125,7 +140,7 @@ class MilvusStore:
         self.names = names()
         self._lock = threading.RLock()
         self._files: MilvusFiles | None = None
-        if "model_id" not in self.meta():
+        if "model_id" not in self.meta() or not has(self.client, self.names[0]):
             raise IndexMissing(f"no archive in Milvus at {where} (build one: qa index build --store {where} FILE...)")
 
     def generation(self) -> int:

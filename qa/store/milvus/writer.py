@@ -22,6 +22,7 @@ from .client import (
     connect,
     create_passages,
     create_small,
+    has,
     lexical_kind,
     names,
     query_all,
@@ -87,7 +88,7 @@ class MilvusWriter:
 
     def _stored(self, hashes: set[str], model_id: str) -> set[str]:
         """Of these content hashes, those a stored passage has a vector of the model for."""
-        if self._meta.get("model_id") != model_id or not hashes or not self.client.has_collection(self.names[0]):
+        if self._meta.get("model_id") != model_id or not hashes or not has(self.client, self.names[0]):
             return set()
         rows = query_all(self.client, self.names[0], f"content_hash in {quoted(hashes)}", ["content_hash"])
         return {r["content_hash"] for r in rows}
@@ -108,7 +109,7 @@ class MilvusWriter:
         out = {h: embed_text(_titles(issue).get(r[1], ""), r[5], r[6]) for h, (issue, r) in texts.items()}
         wanted = set(out if hashes is None else hashes)
         rest = wanted - set(out)
-        if rest and self.client.has_collection(self.names[0]):
+        if rest and has(self.client, self.names[0]):
             out.update(embed_texts(self.client, self.names[0], f"content_hash in {quoted(rest)}"))
         return {h: t for h, t in out.items() if h in wanted}
 
@@ -133,7 +134,7 @@ class MilvusWriter:
         passage is being replaced (then the passages collection is made again)."""
         create_small(self.client)
         dim, old_dim = int(self.meta()["dim"]), self._meta.get("dim")
-        exists = self.client.has_collection(self.names[0])
+        exists = has(self.client, self.names[0])
         if exists and old_dim and int(old_dim) != dim:
             if set(self._issues) - self._removes - set(self._adds):
                 raise ModelMismatch(
