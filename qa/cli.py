@@ -134,10 +134,9 @@ def cmd_index_check(args) -> int:
 def cmd_index_copy(args) -> int:
     from .archive import copy
 
-    reports = copy(_index_dir(args), args.to)
-    passages = sum(r.passages for r in reports)
+    reports, source = copy(_index_dir(args), args.to), _index_dir(args)
     print(
-        f"copied {len(reports)} issue(s), {passages} passages with their vectors, from {_index_dir(args)} to {args.to}"
+        f"copied {len(reports)} issue(s), {sum(r.passages for r in reports)} passages with vectors, {source} -> {args.to}"
     )
     return 0
 
@@ -312,9 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(ck, model=False)
     ck.set_defaults(func=cmd_index_check)
 
-    cp = idx.add_parser(
-        "copy", help="copy the archive with its vectors into another, empty one (embedded <-> Milvus), no re-embedding"
-    )
+    cp = idx.add_parser("copy", help="copy the archive and its vectors into an empty one (embedded <-> Milvus)")
     cp.add_argument("--to", required=True, metavar="URI", help="the target: a Milvus URI (see --store) or a directory")
     common(cp, model=False)
     cp.set_defaults(func=cmd_index_copy)
