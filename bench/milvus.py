@@ -4,7 +4,7 @@ quality: R@1/R@5/MRR and search p50/p95 on cmrc2018, drcd, cmrc2018-en and the s
 `qa.evaluate` into a new archive of each store: embedded, Milvus with BM25 over the project's tokens (the default),
 and Milvus with BM25 over the text through its own jieba analyzer (QA_MILVUS_LEXICAL=jieba).
 scale: a SYNTHETIC archive of N passages (bench/synthetic.py: speed only) built in the embedded store with seeded
-vectors, copied into milvus-lite with `qa.archive.copy` (vectors copied, nothing embedded), search p50/p95 of the same
+random vectors, copied into milvus-lite with `qa.archive.copy` (vectors copied, nothing embedded), search p50/p95 of the same
 200 questions on both.
 
     .venv/bin/python bench/milvus.py --parts quality scale --sizes 10000 --limit 300
@@ -40,34 +40,41 @@ def pct(values: list[float], q: float) -> float:
 
 
 def location(store: str, tmp: str) -> str:
-    return str(Path(tmp) / "index") if store == "embedded" else f"milvus://{tmp}/archive.db"
+    """tmp/embedded/index, or a milvus-lite file tmp/<store>/archive.db."""
+    root = Path(tmp).parent
+    return str(root / "embedded" / "index") if store == "embedded" else f"milvus://{root / store}/archive.db"
 
 
-def quality_one(name: str, store: str, modes: tuple[str, ...], limit: int | None) -> dict:
+def quality_one(name: str, store: str, tmp: str, limit: int | None) -> dict:
+    """One set on one store. A Milvus archive starts as a copy of the embedded one built just before (vectors copied),
+    so the build that evaluate() makes embeds nothing again: the same vectors on both stores."""
+    from qa.archive import copy
     from qa.evaluate import evaluate
 
     bench, passages, issues = SETS[name]
     os.environ["QA_MILVUS_LEXICAL"] = "jieba" if store == "milvus-jieba" else "tokens"
-    with tempfile.TemporaryDirectory(prefix="qa-milvus-") as tmp:
-        res = evaluate(
-            bench, passages_file=passages, issues=issues, modes=modes, limit=limit, index_dir=location(store, tmp)
-        )
+    where = location(store, tmp)
+    if store != "embedded":
+        copy(location("embedded", tmp), where)
+    modes = ("hybrid", "lexical")
+    res = evaluate(bench, passages_file=passages, issues=issues, modes=modes, limit=limit, index_dir=where)
     return {"build_s": res["build_s"], "passages": res["passages"], "questions": res["questions"], **res["modes"]}
 
 
 def quality(sets: list[str], limit: int | None) -> dict:
     out = {}
     for name in sets:
-        for store in STORES:
-            if store == "milvus-jieba" and name in ("cmrc2018-en", "sample"):
-                continue  # English questions meet the jieba analyzer's Chinese only through translation terms
-            out.setdefault(name, {})[store] = r = quality_one(name, store, ("hybrid", "lexical"), limit)
-            h, lex = r["hybrid"], r["lexical"]
-            print(
-                f"{name:12} {store:13} hybrid R@1 {h['R@1']:.3f} R@5 {h['R@5']:.3f} MRR {h['MRR@10']:.3f} "
-                f"p50/p95 {h['p50_ms']}/{h['p95_ms']} ms | lexical R@1 {lex['R@1']:.3f} | build {r['build_s']} s",
-                flush=True,
-            )
+        with tempfile.TemporaryDirectory(prefix="qa-milvus-") as tmp:
+            for store in STORES:
+                if store == "milvus-jieba" and name in ("cmrc2018-en", "sample"):
+                    continue  # English questions meet the jieba analyzer's Chinese only through translation terms
+                out.setdefault(name, {})[store] = r = quality_one(name, store, f"{tmp}/{store}", limit)
+                h, lex = r["hybrid"], r["lexical"]
+                print(
+                    f"{name:12} {store:13} hybrid R@1 {h['R@1']:.3f} R@5 {h['R@5']:.3f} MRR {h['MRR@10']:.3f} "
+                    f"p50/p95 {h['p50_ms']}/{h['p95_ms']} ms | lexical R@1 {lex['R@1']:.3f} | build {r['build_s']} s",
+                    flush=True,
+                )
     return out
 
 
@@ -86,8 +93,25 @@ def timed_search(where: str, questions: list[str]) -> dict:
     return {"passages": len(index), "open_first_s": round(open_s, 2), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
 
 
+def build_synthetic(n: int, path: Path) -> dict:
+    """bench/synthetic.py's archive of n passages with random unit vectors as the default model's (speed only: the
+    machine was too loaded to embed its 3000 base paragraphs; search time does not depend on the vectors' values)."""
+    import numpy as np
+
+    from bench.synthetic import base_paragraphs, seed_vectors, synthetic_issues
+    from qa.archive import add
+
+    paras = base_paragraphs()
+    vecs = np.random.default_rng(0).normal(size=(len(paras), 512)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    issues = synthetic_issues(n, paras)
+    seed_vectors(path, issues, paras, vecs)
+    t = time.perf_counter()
+    add(path, issues)
+    return {"issues": len(issues), "build_s": round(time.perf_counter() - t, 1)}
+
+
 def scale(sizes: list[int]) -> dict:
-    from bench.speed import build_synthetic
     from qa.archive import copy
     from qa.evaluate import read_jsonl
 
@@ -97,7 +121,7 @@ def scale(sizes: list[int]) -> dict:
     os.environ["QA_MILVUS_LEXICAL"] = "tokens"
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="qa-milvus-scale-") as tmp:
-            embedded, milvus = Path(tmp) / "index", f"milvus://{tmp}/archive.db"
+            embedded, milvus = Path(tmp) / "index", f"milvus://{tmp}/milvus/archive.db"
             built = build_synthetic(n, embedded)
             t = time.perf_counter()
             copy(embedded, milvus)
