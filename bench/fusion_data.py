@@ -244,6 +244,7 @@ def fused_latency(unit: Unit, e5: np.ndarray, fusion: dict, n: int = 300) -> dic
             cos = vecs @ qv
             cosines[model] = {int(ids[j]): float(cos[j]) for j in np.argsort(-cos)[:CANDIDATES]}
         union = set(lexical).union(*cosines.values())
+        lexical.update({i: float(bm25[row_of[i]]) for i in union if i not in lexical and bm25[row_of[i]] > 0})
         for model, (vecs, qv) in models.items():
             missing = [i for i in union if i not in cosines[model]]
             if missing:

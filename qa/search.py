@@ -201,8 +201,10 @@ def standardised(x: np.ndarray) -> np.ndarray:
 def fuse(
     lexical: dict[int, float], cosines: dict[str, dict[int, float]], cjk: bool, fusion: dict | None = None
 ) -> list[tuple[int, float, dict]]:
-    """(passage id, fused score, score parts) best first over the candidates: the passages of lexical (raw BM25 of
-    the lexical side's top passages) and of each model's cosines, which must cover them all.
+    """(passage id, fused score, score parts) best first over the candidates: the passages of lexical and of each
+    model's cosines (each side's top CANDIDATES). lexical holds raw BM25 (not divided by the best) of every candidate
+    that has one (lexical_scores gives all: a passage one model found may match words too; absent counts 0); each
+    model's cosines must cover every candidate. bench/fusion.py measured exactly this.
 
     Each side is standardised over the candidates (a passage the lexical side did not return has BM25 0) and the
     sides are summed with the weights of the question's language, from the fusion bench/fusion.py chose for these

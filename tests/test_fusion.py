@@ -30,8 +30,8 @@ def fused(scored, question: str) -> list:
     """qa.search.fuse over every passage, as an index holding both models' vectors would call it."""
     index, derived, ids, _, use, e5 = scored
     bm25 = lexical_scores(derived, question, [t.candidates for t in index.translate(question)])
-    top = np.argsort(-bm25)[:CANDIDATES]
-    lexical = {ids[j]: float(bm25[j]) for j in top if bm25[j] > 0}
+    assert len(ids) < CANDIDATES  # every passage is a candidate of every side: BM25 of each one that matches
+    lexical = {i: float(x) for i, x in zip(ids, bm25) if x > 0}
     cosines = {
         DEFAULT_MODEL: dict(zip(ids, (use @ index.embedder.encode_query(question)).tolist())),
         E5_MODEL: dict(zip(ids, (e5 @ encode_queries([question])[0]).tolist())),
