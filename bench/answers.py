@@ -1,4 +1,9 @@
-"""Answer metrics on the bench sets and the sample-issue set; fits the confidence weights (markdown tables)."""
+"""Answer metrics on the bench sets and the sample-issue set (markdown tables); fits the confidence model.
+
+python bench/answers.py cmrc2018 cmrc2018-en --save out/records      # per-question records
+python bench/answers.py --fit out/records/cmrc2018.json,out/records/cmrc2018-en.json
+    # writes the weights, thresholds and minimum support to qa/answer/confidence.json (what qa.answer loads)
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import WEIGHTS
+from qa.answer.confidence import FITTED, WEIGHTS
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench"
-# the confidence features are those qa.answer.WEIGHTS holds (a new one goes there first, with weight 0)
+# the confidence features are those qa/answer/confidence.json weighs (a new one goes there first, with weight 0)
 FEATURES = tuple(f for f in WEIGHTS if f != "bias")
+LANGUAGES = {"zh": False, "en": True}  # the question languages thresholds are kept for: English or not
+SUPPORT = {"zh": "sentence", "en": "cosine"}  # the feature that says how well the sentence speaks of the question
+SUPPORT_PERCENTILE = 2  # minimum support: this percentile of the support of right answers
 
 
 def run(name: str, limit: int | None) -> dict:
@@ -84,6 +92,30 @@ def threshold_for(records: list[dict], weights: dict, precision: float, label: s
     return round(best, 3)
 
 
+def min_support_for(records: list[dict], language: str, label: str = "contains") -> float:
+    """The SUPPORT_PERCENTILE-th percentile of the sentence support among the right answers in that language."""
+    support = [float(r["features"].get(SUPPORT[language], 0.0)) for r in records if is_right(r, label)]
+    return round(float(np.percentile(support, SUPPORT_PERCENTILE)), 2)
+
+
+def fitted(records: list[dict], label: str, precision: float, sources: list[str]) -> dict:
+    """The contents of qa/answer/confidence.json fitted on these records."""
+    weights = fit(records, label)
+    by_language = {
+        lang: [r for r in records if bool(r["features"].get("english")) == english]
+        for lang, english in LANGUAGES.items()
+    }
+    return {
+        "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
+        f" candidate is right' (label {label}); thresholds: per question language, the lowest confidence whose answers"
+        f" above it were right {precision:.0%} of the time; min_support: per language, percentile {SUPPORT_PERCENTILE}"
+        " of the sentence support (Chinese: share of the question's words; English: cosine) of right answers",
+        "weights": weights,
+        "thresholds": {lang: threshold_for(rs, weights, precision, label) for lang, rs in by_language.items()},
+        "min_support": {lang: min_support_for(rs, lang, label) for lang, rs in by_language.items()},
+    }
+
+
 def table(name: str, res: dict) -> str:
     a = res["answers"]
     rows = [
@@ -115,21 +147,17 @@ def main() -> int:
     ap.add_argument("sets", nargs="*", default=["sample", "cmrc2018", "drcd", "cmrc2018-en"])
     ap.add_argument("--limit", type=int)
     ap.add_argument("--save", help="folder for the per-question records (JSON)")
-    ap.add_argument("--fit", help="fit the confidence weights on these saved records files (comma-separated)")
+    ap.add_argument("--fit", help="fit the confidence model on these saved records files (comma-separated)")
+    ap.add_argument("--out", type=Path, default=FITTED, help="where --fit writes it (default: %(default)s)")
     ap.add_argument("--precision", type=float, default=0.85)
     ap.add_argument("--label", choices=("em", "contains"), default="contains", help="what counts as right when fitting")
     args = ap.parse_args()
     if args.fit:
-        records = [r for f in args.fit.split(",") for r in json.loads(Path(f).read_text(encoding="utf-8"))]
-        weights = fit(records, args.label)
-        print("weights:", weights)
-        for english in (False, True):  # each language's threshold on its own questions (answer.THRESHOLDS)
-            own = [r for r in records if bool(r["features"].get("english")) == english]
-            print(
-                f"threshold for precision {args.precision}, {'English' if english else 'Chinese'} questions"
-                f" ({len(own)}):",
-                threshold_for(own, weights, args.precision, args.label),
-            )
+        sources = args.fit.split(",")
+        records = [r for f in sources for r in json.loads(Path(f).read_text(encoding="utf-8"))]
+        model = fitted(records, args.label, args.precision, [Path(f).name for f in sources])
+        args.out.write_text(json.dumps(model, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps({k: v for k, v in model.items() if k != "about"}, indent=2), f"\nwritten to {args.out}")
         return 0
     for name in args.sets:
         res = run(name, args.limit)

@@ -57,9 +57,9 @@ def open_collection(cache: Path, name: str) -> Collection:
     from qa.search import fetch_passages
 
     index, article_of = open_index(cache / "index", name, None)
-    derived = index._current()
-    ids = np.asarray(derived.bm25_ids, dtype=np.int64)
-    by_id = {int(i): fetch_passages(index._con, [(int(i), 0.0, {})], 1)[0] for i in ids}
+    derived = index.search_files()
+    ids = np.asarray(derived.ids, dtype=np.int64)
+    by_id = {int(i): fetch_passages(index.store.passages, [(int(i), 0.0, {})], 1)[0] for i in ids}
     rows = [by_id[int(i)] for i in ids]  # one id a call: fetch_passages returns each text once
     texts = {}
     group = np.array([texts.setdefault(p.text, len(texts)) for p in rows])
@@ -152,7 +152,7 @@ def score_questions(col: Collection, questions: list[dict]) -> dict:
     from qa.e5 import encode_queries
     from qa.search import lexical_scores
 
-    derived, index = col.index._current(), col.index
+    derived, index = col.index.search_files(), col.index
     out = {"lex": [], "use_q": [], "e5_q": [], "use_ms": [], "e5_ms": [], "lex_ms": []}
     encode_queries(["预热"]), index.embedder.encode_query("预热")
     for q in questions:
@@ -226,7 +226,7 @@ def fused_latency(unit: Unit, e5: np.ndarray, fusion: dict, n: int = 300) -> dic
     from qa.search import fuse, lexical_scores
     from qa.text import has_cjk
 
-    index, derived, ids = unit.col.index, unit.col.index._current(), unit.col.ids
+    index, derived, ids = unit.col.index, unit.col.index.search_files(), unit.col.ids
     row_of = {int(i): j for j, i in enumerate(ids)}
     ms, cpu = [], []
     for q in unit.questions[:n]:

@@ -169,25 +169,29 @@ def test_unanswerable_gives_no_short_answer(index, question):
     assert a.sentence and a.passages  # the best sentence and the passages are still returned
 
 
-def test_slots_are_what_the_question_says_around_its_interrogative():
-    from qa.answer import _slots
+def slots(question: str):
+    from qa.answer import Question
 
-    assert _slots("谁主持召开了市政府常务会议?") == (set(), {"主持", "持召", "召开"})
+    return Question.read(question, translated=[]).slots
+
+
+def test_slots_are_what_the_question_says_around_its_interrogative():
+    assert slots("谁主持召开了市政府常务会议?") == (set(), {"主持", "持召", "召开"})
     # the measure word or class noun after the interrogative belongs to the answer (5个工作日), not to its context
-    assert _slots("企业债券审核时间缩短到几个工作日?") == ({"时间", "间缩", "缩短", "短到"}, set())
-    assert _slots("株洲城市更新投资建设运营有限公司由哪家单位成立?")[1] == {"成立"}
-    assert _slots("株洲市的GDP增长了多少?")[0] == {"gdp", "增长"}  # a Latin word whole; no bigram with 的 or 了
-    assert _slots("How many teams?") is None
+    assert slots("企业债券审核时间缩短到几个工作日?") == ({"时间", "间缩", "缩短", "短到"}, set())
+    assert slots("株洲城市更新投资建设运营有限公司由哪家单位成立?")[1] == {"成立"}
+    assert slots("株洲市的GDP增长了多少?")[0] == {"gdp", "增长"}  # a Latin word whole; no bigram with 的 or 了
+    assert slots("How many teams?") is None
 
 
 def test_alignment_prefers_the_candidate_that_fills_the_gap():
-    from qa.answer import _alignment, _slots
+    from qa.answer.spans import alignment
 
     sentence = "审核时间由15个工作日缩短到5个工作日;"
-    slots = _slots("企业债券审核时间缩短到几个工作日?")
+    around = slots("企业债券审核时间缩短到几个工作日?")
     first, second = sentence.index("15个"), sentence.index("5个工作日;")
-    assert _alignment(slots, sentence, second, second + 5, lambda t: 1.0) == 0.5  # 缩短 短到 before it
-    assert _alignment(slots, sentence, first, first + 6, lambda t: 1.0) == 0.25  # only 时间
+    assert alignment(around, sentence, second, second + 5, lambda t: 1.0) == 0.5  # 缩短 短到 before it
+    assert alignment(around, sentence, first, first + 6, lambda t: 1.0) == 0.25  # only 时间
 
 
 def test_names_the_passage_never_mentions(index):
@@ -201,16 +205,6 @@ def test_names_the_passage_never_mentions(index):
     assert unmentioned_names(q, hit, index.translate(q)) == ["Changsha"]
     assert spelt_in_pinyin("Changsha") and spelt_in_pinyin("Zhuzhou")
     assert not spelt_in_pinyin("Crown") and not spelt_in_pinyin("Block") and not spelt_in_pinyin("changsha")
-
-
-def test_a_verb_is_no_organisation():
-    from qa.answer import _candidates
-
-    assert _candidates("org", "“开办企业如何优化?如何开展监管?") == []  # 开办 ends like 活动办 but is a verb
-    assert [c[0] for c in _candidates("org", "经市国资委批准,由城发集团成立株洲城市更新投资建设运营有限公司")][-2:] == [
-        "城发集团",
-        "株洲城市更新投资建设运营有限公司",
-    ]
 
 
 def test_fallback_returns_sentence_without_short_answer(index):

@@ -16,9 +16,9 @@ def scored(sample_index):
     from qa.index import Index
 
     index = Index.open(sample_index)
-    derived = index._current()
-    ids = [int(i) for i in derived.bm25_ids]
-    passages = [fetch_passages(index._con, [(i, 0.0, {})], 1)[0] for i in ids]
+    derived = index.search_files()
+    ids = [int(i) for i in derived.ids]
+    passages = [fetch_passages(index.store.passages, [(i, 0.0, {})], 1)[0] for i in ids]
     chars = fusions()[BOTH]["e5_chars"]
     e5 = encode_passages([f"{p.article_title}\n{p.text[:chars]}" for p in passages])
     use = np.vstack([derived.dense.reconstruct(i) for i in ids])
