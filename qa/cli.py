@@ -73,9 +73,14 @@ def cmd_index_list(args) -> int:
 def cmd_index_rebuild(args) -> int:
     from .archive import rebuild
 
-    reports = rebuild(_index_dir(args), model=args.model, progress=not args.quiet)
+    reports = rebuild(_index_dir(args), model=args.model, add_model=args.add_model, progress=not args.quiet)
     for r in reports:
         print(r)
+    if args.add_model:
+        from .store import models_of
+
+        print(f"{_index_dir(args)}/: {len(reports)} issue(s), models now {', '.join(models_of(_index_dir(args)))}")
+        return 0
     count = {
         status: sum(r.status == status for r in reports) for status in ("reread", "reembedded", "lost (no kept file)")
     }
@@ -252,7 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index-dir", help=index_help)
         if model:
             sp.add_argument(
-                "--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)"
+                "--model",
+                action="append",
+                help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE); several"
+                " (repeated or a comma list, e.g. use-multilingual-v3,multilingual-e5-small): the index keeps each"
+                " one's vectors and search fuses them",
             )
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -282,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_index_list)
     rb = idx.add_parser(
         "rebuild", help="read every issue again from its kept file and re-embed (e.g. with another --model), atomically"
+    )
+    rb.add_argument(
+        "--add-model",
+        action="append",
+        metavar="MODEL",
+        help="only add this model's vectors (e.g. multilingual-e5-small): nothing is read again, the vectors the"
+        " index has stay",
     )
     common(rb)
     rb.set_defaults(func=cmd_index_rebuild)

@@ -25,6 +25,17 @@ def model_name(model: str | None = None) -> str:
     return model or os.environ.get("QA_MODEL") or DEFAULT_MODEL
 
 
+def model_names(models: str | list[str] | None = None) -> list[str]:
+    """The models an index is to hold, the main one first, each once: from --model values (each a name or a comma
+    list, e.g. use-multilingual-v3,multilingual-e5-small), else $QA_MODEL (the same), else the bundled default."""
+    names = _split([models] if isinstance(models, str) else list(models or []))
+    return list(dict.fromkeys(names or _split([model_name()])))
+
+
+def _split(values: list[str]) -> list[str]:
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
 @lru_cache(maxsize=1)
 def _use():
     """The numpy USE encoder, with its per-call threadpoolctl context off (it costs ~280 ms a call)."""

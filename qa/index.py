@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .search import MODES, Passage, fetch_passages, rank
+from .search import MODES, Passage, fetch_passages, fusion_of, rank, rank_fused
 
 DEFAULT_INDEX = "index"
 MAX_QUESTION_CHARS = 500
@@ -94,10 +94,27 @@ class Index:
         return self.meta["model_id"]
 
     @property
+    def models(self) -> list[str]:
+        """The index's embedding models, the main one (model_id) first."""
+        return list(store.index_models(self.meta))
+
+    @property
     def embedder(self):
+        """The main model's embedder (the hybrid's dense side, answer sentences)."""
         from .embed import load
 
         return load(self.model_id)
+
+    def _rank(self, files: store.SearchFiles, question: str, k: int, mode: str, allowed, terms) -> list:
+        """Hybrid search of an index of several models fuses them all (qa.search.rank_fused); otherwise rank."""
+        fusion = fusion_of(self.models) if mode == "hybrid" else None
+        if fusion is None:
+            qvec = self.embedder.encode_query(question) if mode != "lexical" else None
+            return rank(files, question, qvec, k, mode, allowed, terms=terms)
+        from .embed import load
+
+        qvecs = {model: load(model).encode_query(question) for model in self.models}
+        return rank_fused(files, question, qvecs, k, allowed, terms, fusion)
 
     def search_files(self) -> store.SearchFiles:
         """The search files of the committed generation (reloaded when a writer has published a new one)."""
@@ -123,9 +140,8 @@ class Index:
         allowed = None if issues is None else self.store.passage_ids(issues)
         if allowed is not None and not len(allowed):
             return []
-        qvec = self.embedder.encode_query(question) if mode != "lexical" else None
         terms = [t.candidates for t in self.translate(question)] if mode != "dense" else None
-        return fetch_passages(self.store.passages, rank(files, question, qvec, k, mode, allowed, terms=terms), k)
+        return fetch_passages(self.store.passages, self._rank(files, question, k, mode, allowed, terms), k)
 
     def translate(self, question: str) -> list:
         """Chinese query terms (qa.translate.Term) for a question without Chinese characters; [] for a Chinese one."""

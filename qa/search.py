@@ -162,6 +162,46 @@ def fuse(
     return [(ids[j], float(total[j]), {name: float(x[j]) for name, x in sides.items()}) for j in order]
 
 
+def fusion_of(models: list[str]) -> dict | None:
+    """The fusion bench/fusion.py chose for an index of these models; None for one model (the hybrid of rank) or
+    models never measured together."""
+    return fusions().get("+".join(sorted(models))) if len(models) > 1 else None
+
+
+def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each wanted passage id is in ids."""
+    order = np.argsort(ids, kind="stable")
+    return order[np.searchsorted(ids, wanted, sorter=order)]
+
+
+def rank_fused(
+    files: SearchFiles,
+    question: str,
+    qvecs: dict[str, np.ndarray],
+    k: int,
+    allowed: np.ndarray | None = None,
+    terms: list[list[tuple[str, float]]] | None = None,
+    fusion: dict | None = None,
+) -> list[tuple[int, float, dict]]:
+    """(passage id, fused score, score parts) best first, for an index of several models (qvecs: each model's query
+    vector): the candidates are BM25's and each model's top max(CANDIDATES, 4k); each side's score of every
+    candidate is filled in (raw BM25, cosines), then fuse standardises and weighs them."""
+    n = max(CANDIDATES, 4 * k)
+    bm25 = lexical_scores(files, question, terms)
+    if allowed is not None:
+        bm25 = np.where(np.isin(files.ids, allowed), bm25, 0)
+    top = [j for j in np.argsort(-bm25)[:n] if bm25[j] > 0]
+    cosines = {model: files.dense_search(qvec, n, allowed, model) for model, qvec in qvecs.items()}
+    union = sorted(set(files.ids[top].tolist()).union(*cosines.values()))
+    if not union:
+        return []
+    scores = bm25[_rows(files.ids, np.asarray(union, dtype=np.int64))]
+    lexical = {i: float(s) for i, s in zip(union, scores) if s > 0}
+    for model, qvec in qvecs.items():
+        cosines[model].update(files.cosines(qvec, [i for i in union if i not in cosines[model]], model))
+    return fuse(lexical, cosines, has_cjk(question), fusion)
+
+
 def fetch_passages(rows_of: Callable[[list[int]], dict[int, dict]], ranked: list[tuple[int, float, dict]], k: int):
     """The top k passages, each text once (the same paragraph printed twice is returned once); rows_of(ids) gives
     the stored fields of passages (Store.passages)."""

@@ -5,7 +5,8 @@ one set per generation.
 Layout of an index directory:
   qa.db                    issues, their kept sources, articles, passages (text, tokens, hashes), vectors, meta, feedback
   sources/<sha256>         every file an issue was read from, content-addressed: a rebuild reads them again
-  dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) (IVF above 50k passages), ids = passage ids
+  dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) (IVF above 50k passages), ids = passage ids: main model
+  dense-<gen>.<model>.faiss  the same for each further model (e.g. multilingual-e5-small)
   lexical-<gen>/           bm25s index over the passages' tokens, ids.npy, vocab.json, per-row term counts
   manifest.json            self-description: format, model, dimension, chunker, issues and their sources
   writer.lock              flock held by the one writer (the next waits up to $QA_LOCK_TIMEOUT s, then IndexBusy)
@@ -20,9 +21,9 @@ from pathlib import Path
 
 from .base import Backend, Problem, SearchFiles, Store, Writer
 from .check import check, summary, tidy, verify
-from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, is_index, open_readonly
+from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, index_models, is_index, open_readonly
 from .derived import Derived, preload
-from .embedded import EmbeddedStore, known_vectors, model_of, stored_vectors
+from .embedded import EmbeddedStore, known_vectors, model_of, models_of, stored_vectors
 from .feedback import add_feedback, feedback
 from .files import dense_path, lexical_path
 from .lock import LOCK_NAME, MARK_PREFIX, writer_lock
@@ -54,10 +55,12 @@ __all__ = [
     "feedback",
     "generation",
     "get_meta",
+    "index_models",
     "is_index",
     "known_vectors",
     "lexical_path",
     "model_of",
+    "models_of",
     "open",
     "open_readonly",
     "preload",

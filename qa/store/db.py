@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -74,6 +75,14 @@ def get_meta(con: sqlite3.Connection) -> dict[str, str]:
     if not con.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone():
         return {}
     return dict(con.execute("SELECT key, value FROM meta"))
+
+
+def index_models(meta: dict[str, str]) -> dict[str, int]:
+    """The index's embedding models → dimension, the first one its main model (meta "models"; an index written
+    before several models were kept has only model_id and dim)."""
+    if "models" in meta:
+        return {m: int(d) for m, d in json.loads(meta["models"]).items()}
+    return {meta["model_id"]: int(meta["dim"])} if "model_id" in meta and "dim" in meta else {}
 
 
 def generation(con: sqlite3.Connection) -> int:

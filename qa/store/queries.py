@@ -267,9 +267,12 @@ def drop_unused_vectors(con: sqlite3.Connection, model_id: str, hashes: set[str]
     )
 
 
-def keep_only_vectors_of(con: sqlite3.Connection, model_id: str, dim: int) -> None:
-    """Drop vectors of other models, of the wrong size, and those no passage uses."""
-    con.execute("DELETE FROM vectors WHERE model_id != ? OR length(vector) != ?", (model_id, 4 * dim))
+def keep_only_vectors_of(con: sqlite3.Connection, models: dict[str, int]) -> None:
+    """Drop vectors of other models (models: name → dimension), of the wrong size, and those no passage uses."""
+    marks = ",".join("?" * len(models))
+    con.execute(f"DELETE FROM vectors WHERE model_id NOT IN ({marks})", list(models))
+    for model_id, dim in models.items():
+        con.execute("DELETE FROM vectors WHERE model_id = ? AND length(vector) != ?", (model_id, 4 * dim))
     con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
 
 
@@ -303,8 +306,8 @@ def orphan_passages(con: sqlite3.Connection) -> int:
     ]
 
 
-def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[int, int, list[str]]:
-    """(passages without a vector of the model, its vectors of another size, other models with vectors)."""
+def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[int, int]:
+    """(passages without a vector of the model, its vectors of another size)."""
     no_vector = con.execute(
         "SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model_id = ?"
         " AND v.content_hash = p.content_hash)",
@@ -313,8 +316,12 @@ def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[i
     bad_size = con.execute(
         "SELECT count(*) FROM vectors WHERE model_id = ? AND length(vector) != ?", (model_id, 4 * dim)
     ).fetchone()[0]
-    others = [r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors WHERE model_id != ?", (model_id,))]
-    return no_vector, bad_size, others
+    return no_vector, bad_size
+
+
+def vector_models(con: sqlite3.Connection) -> list[str]:
+    """The models that have stored vectors."""
+    return [r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors ORDER BY model_id")]
 
 
 # ---------- reader feedback (kept across rebuilds: a fresh build leaves it alone) ----------

@@ -111,10 +111,11 @@ class Transaction:
 
         return {h: embed_text(title, section, text) for h, text, title, section in queries.embed_rows(self.con, hashes)}
 
-    def drop_vectors(self, model_id: str, dim: int, gone: set[str] | None = None) -> None:
+    def drop_vectors(self, models: dict[str, int], gone: set[str] | None = None) -> None:
         if gone is None:
-            queries.keep_only_vectors_of(self.con, model_id, dim)
-        else:
+            queries.keep_only_vectors_of(self.con, models)
+            return
+        for model_id in models:
             queries.drop_unused_vectors(self.con, model_id, gone)
 
     def set_meta(self, values: dict[str, object]) -> None:
