@@ -160,17 +160,20 @@ class Index:
             return self._translation[1]
 
     def explain(self, question: str) -> dict:
-        """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight."""
+        """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight
+        (and, in an index of several models, the weights of each side that fuse standardises)."""
         from .search import DENSE_WEIGHT_CJK, DENSE_WEIGHT_OTHER
         from .text import has_cjk, tokens
 
         files = self.search_files()
         cjk = has_cjk(question)
+        fusion = fusion_of(self.models)
         return {
             "language": "zh" if cjk else "other",
             "tokens": sorted({t for t in tokens(question) if files.document_frequency(t)}),
             "translated": [t.to_dict() for t in self.translate(question)],
             "dense_weight": DENSE_WEIGHT_CJK if cjk else DENSE_WEIGHT_OTHER,
+            **({"fusion_weights": fusion["cjk" if cjk else "other"]} if fusion else {}),
         }
 
     def df(self, term: str) -> int:
