@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import store, vectors
 from .chunk import CHUNKER_VERSION, MAX_CHARS
-from .errors import IssueConflict, ModelMismatch
+from .errors import IssueConflict
 from .inputs import prepare_issues
 from .parse import Issue, parse_blobs
 
@@ -65,67 +65,16 @@ class Plan:
         return len(self.hashes[issue_id] & set().union(*self.vectors.values()))
 
 
-def _embed(path: Path, texts: dict[str, str], embedders: list, *, reuse: bool, progress: bool, timer) -> dict:
-    """Each model's vectors of the content hashes (texts: hash → what is embedded) that have none stored (all of
-    them unless reuse); the count embedded and each model's seconds (embed_s <model>) into timer.stats."""
-    out = {}
-    for embedder in embedders:
-        started = time.perf_counter()
-        known = store.known_vectors(path, embedder.model_id, set(texts)) if reuse else set()
-        todo = [h for h in texts if h not in known]
-        vectors = embedder.encode_documents([texts[h] for h in todo], progress=progress) if todo else []
-        out[embedder.model_id] = dict(zip(todo, vectors))
-        timer.stats[f"embed_s {embedder.model_id}"] = round(time.perf_counter() - started, 4)
-        timer.stats["embedded"] = timer.stats.get("embedded", 0) + len(todo)
-    return out
-
-
 def _plan(path: Path, issues: list[Issue], embedders: list, *, max_chars: int, reuse: bool, progress: bool, timer):
     """Chunk and tokenize the issues and embed what needs it: the content hashes with no stored vector of each
     model (all of them unless reuse)."""
     issues, rows, hashes, texts = prepare_issues(issues, max_chars)
     timer.lap("chunk_s")
     timer.stats["embedded"] = 0
-    vectors = _embed(path, texts, embedders, reuse=reuse, progress=progress, timer=timer)
+    embedded = vectors.embed(path, texts, embedders, reuse=reuse, progress=progress, timer=timer)
     store.preload()
     timer.lap("embed_s")
-    return Plan(issues, rows, hashes, vectors)
-
-
-def _refuse_other_models(path: Path, index_models: list[str], wanted: list[str]) -> None:
-    if not index_models or set(index_models) == set(wanted):
-        return
-    held, asked = ", ".join(index_models), ", ".join(wanted)
-    new = [m for m in wanted if m not in index_models]
-    fix = (
-        f"add the new model's vectors with: qa index rebuild --add-model {','.join(new)}"
-        if set(wanted) > set(index_models)
-        else f"re-embed everything with: qa index rebuild --model {','.join(wanted)}"
-    )
-    raise ModelMismatch(f"{path}/ holds vectors of model{'s' * (len(index_models) > 1)} {held!r}, not {asked!r}; {fix}")
-
-
-def _complete_vectors(tx: store.Writer, embedders: list, progress: bool, hashes: set[str] | None = None) -> int:
-    """Embed, under the lock, passages still without a vector of a model (another writer removed it after we
-    looked, or a repair); how many vectors."""
-    count = 0
-    for embedder in embedders:
-        missing = tx.missing_vectors(embedder.model_id, hashes)
-        if missing:
-            texts = tx.embed_texts(missing)
-            vectors = embedder.encode_documents([texts[h] for h in missing], progress=progress)
-            tx.put_vectors(embedder.model_id, dict(zip(missing, vectors)))
-        count += len(missing)
-    return count
-
-
-def _dims(embedders: list) -> dict[str, int]:
-    return {e.model_id: e.dim for e in embedders}
-
-
-def _put_vectors(tx: store.Writer, vectors: dict[str, dict[str, np.ndarray]]) -> None:
-    for model_id, by_hash in vectors.items():
-        tx.put_vectors(model_id, by_hash)
+    return Plan(issues, rows, hashes, embedded)
 
 
 def _meta(embedders: list, max_chars: int) -> dict[str, object]:
@@ -133,16 +82,10 @@ def _meta(embedders: list, max_chars: int) -> dict[str, object]:
     return {
         "model_id": embedders[0].model_id,
         "dim": embedders[0].dim,
-        "models": json.dumps(_dims(embedders)),
+        "models": json.dumps(vectors.dims(embedders)),
         "chunker_version": CHUNKER_VERSION,
         "max_chars": max_chars,
     }
-
-
-def _embedders(models: list[str]) -> list:
-    from .embed import load
-
-    return [load(m) for m in models]
 
 
 def _put(tx: store.Writer, issue: Issue, plan: Plan, replace: bool) -> tuple[IssueReport, set[str]]:
@@ -181,12 +124,12 @@ def add(
     path, timer = Path(path), Timer(stats)
     current = store.models_of(path)
     if model:
-        _refuse_other_models(path, current, model_names(model))
-    embedders = _embedders(current or model_names(model))
+        vectors.refuse_other_models(path, current, model_names(model))
+    embedders = vectors.load_all(current or model_names(model))
     plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
     with store.writing(path) as tx:
         timer.lap("lock_s")
-        _refuse_other_models(path, list(store.index_models(tx.meta())), [e.model_id for e in embedders])
+        vectors.refuse_other_models(path, list(store.index_models(tx.meta())), [e.model_id for e in embedders])
         reports, gone = [], set()
         for issue in plan.issues:
             report, replaced = _put(tx, issue, plan, replace)
@@ -194,10 +137,10 @@ def add(
             gone |= replaced
         if all(r.status == "unchanged" for r in reports):
             return reports  # nothing to publish: rolled back, the generation stays
-        _put_vectors(tx, plan.vectors)
+        vectors.put(tx, plan.vectors)
         new = set().union(*(plan.hashes[r.issue_id] for r in reports if r.status in ("added", "replaced")))
-        timer.stats["embedded"] += _complete_vectors(tx, embedders, progress, new)
-        tx.drop_vectors(_dims(embedders), gone)
+        timer.stats["embedded"] += vectors.complete(tx, embedders, progress, new)
+        tx.drop_vectors(vectors.dims(embedders), gone)
         tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=True))
@@ -221,7 +164,7 @@ def build(
     from .embed import model_names
 
     path, timer = Path(path), Timer(stats)
-    embedders = _embedders(model_names(model))
+    embedders = vectors.load_all(model_names(model))
     plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
     with store.writing(path, fresh=fresh) as tx:
         timer.lap("lock_s")
@@ -236,9 +179,9 @@ def build(
             tx.remove_issue(issue_id)
         for issue in plan.issues:
             tx.add_issue(issue, plan.rows[issue.issue_id])
-        tx.drop_vectors(_dims(embedders))  # other models', other sizes, unused
-        _put_vectors(tx, plan.vectors)
-        timer.stats["embedded"] += _complete_vectors(tx, embedders, progress)
+        tx.drop_vectors(vectors.dims(embedders))  # other models', other sizes, unused
+        vectors.put(tx, plan.vectors)
+        timer.stats["embedded"] += vectors.complete(tx, embedders, progress)
         tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
@@ -288,7 +231,7 @@ def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> lis
     ]
     issues = [_reread(lambda *a: store.read_source(path, *a), r) for r in records if r["sources"]]
     held = list(manifest.get("models") or {}) or [m for m in [manifest.get("model_id")] if m]
-    embedders = _embedders(model_names(model or held))
+    embedders = vectors.load_all(model_names(model or held))
     plan = _plan(path, issues, embedders, max_chars=MAX_CHARS, reuse=False, progress=progress, timer=timer)
     with store.writing(path, fresh=True) as tx:
         timer.lap("lock_s")
@@ -296,7 +239,7 @@ def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> lis
             raise IssueConflict(f"{path}/ was built again meanwhile; nothing to restore (nothing was written)")
         for issue in plan.issues:
             tx.add_issue(issue, plan.rows[issue.issue_id])
-        _put_vectors(tx, plan.vectors)
+        vectors.put(tx, plan.vectors)
         tx.set_meta(_meta(embedders, MAX_CHARS))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
@@ -317,7 +260,7 @@ def _plan_rebuild(path: Path, model: str | None, progress: bool, timer: Timer) -
         issues = [_reread(archive.read_source, r) for r in records if r["sources"]]
         as_stored = [r["issue_id"] for r in records if not r["sources"]]
         stored_texts = archive.embed_texts(as_stored) if as_stored else {}
-    embedders = _embedders(model_names(model or list(store.index_models(meta))))
+    embedders = vectors.load_all(model_names(model or list(store.index_models(meta))))
     max_chars = int(meta.get("max_chars", MAX_CHARS))
     plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=False, progress=progress, timer=timer)
     for embedder in embedders:
@@ -361,8 +304,8 @@ def rebuild(
         for issue in plan.issues:
             tx.remove_issue(issue.issue_id)
             tx.add_issue(issue, plan.rows[issue.issue_id], added_at[issue.issue_id])
-        _put_vectors(tx, plan.vectors)
-        tx.drop_vectors(_dims(embedders))
+        vectors.put(tx, plan.vectors)
+        tx.drop_vectors(vectors.dims(embedders))
         tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
@@ -387,15 +330,15 @@ def add_models(
         held, records = list(store.index_models(archive.meta())), archive.issue_records()
         texts = archive.embed_texts([r["issue_id"] for r in records])
     timer.lap("chunk_s")
-    embedders = _embedders(held + [m for m in model_names(model) if m not in held])
-    vectors = _embed(path, texts, embedders[len(held) :], reuse=True, progress=progress, timer=timer)
+    embedders = vectors.load_all(held + [m for m in model_names(model) if m not in held])
+    added = vectors.embed(path, texts, embedders[len(held) :], reuse=True, progress=progress, timer=timer)
     timer.lap("embed_s")
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")
         if not _same_issues(tx.issue_records(), records) or list(store.index_models(tx.meta())) != held:
             raise IssueConflict(f"{path}/ changed while the models were added; run it again (nothing was written)")
-        _put_vectors(tx, vectors)
-        timer.stats["embedded"] += _complete_vectors(tx, embedders[len(held) :], progress)
+        vectors.put(tx, added)
+        timer.stats["embedded"] += vectors.complete(tx, embedders[len(held) :], progress)
         tx.set_meta(_meta(embedders, int(tx.meta().get("max_chars", MAX_CHARS))))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=True))
@@ -411,7 +354,7 @@ def repair(path: str | Path, *, progress: bool = False, stats: dict | None = Non
         timer.lap("lock_s")
         models = store.index_models(tx.meta())
         tx.drop_vectors(models)
-        embedded = _complete_vectors(tx, _embedders(list(models)), progress)
+        embedded = vectors.complete(tx, vectors.load_all(list(models)), progress)
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")
