@@ -104,14 +104,15 @@ def _rounded(stats: dict) -> dict:
     return {k: round(v, 1) if isinstance(v, float) else v for k, v in stats.items()}
 
 
-def quality(paths: dict[str, dict[str, Path]], cache: Path, sets: list[str]) -> dict:
-    """R@1 of Index.search per set and index kind; gold passages as bench/fusion.py (fusion_data.gold_mask)."""
+def quality(paths: dict[str, dict[str, Path]], cache: Path, sets: list[str], limit: int | None) -> dict:
+    """R@1 of Index.search per set and index kind (the first `limit` questions of each set, if given); gold
+    passages as bench/fusion.py (fusion_data.gold_mask)."""
     from bench.fusion_data import COLLECTION, gold_mask, load_questions, open_collection
 
     out: dict = {}
     cols: dict = {}
     for name in sets:
-        questions = load_questions(name)
+        questions = load_questions(name)[:limit]
         right = {"USE": 0, "USE + e5": 0}
         for q in questions:
             col_name = q["set"] if name == "readers-dev" else COLLECTION[name]
@@ -123,7 +124,7 @@ def quality(paths: dict[str, dict[str, Path]], cache: Path, sets: list[str]) -> 
             for kind in right:
                 hits = _open(paths[col_name][kind]).search(q["question"], k=5)
                 right[kind] += bool(hits) and bool(gold[row_of[hits[0].id]])
-        out[name] = {kind: round(n / len(questions), 3) for kind, n in right.items()}
+        out[name] = {kind: round(n / len(questions), 3) for kind, n in right.items()} | {"questions": len(questions)}
         print(f"{name}: R@1 {out[name]} ({len(questions)} questions)", file=sys.stderr)
     return out
 
@@ -172,6 +173,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, required=True, help="the collections' indexes live here")
     ap.add_argument("--e5-cache", type=Path, help="bench/fusion.py's cache: e5 vectors already embedded")
     ap.add_argument("--sets", nargs="*", default=list(SETS))
+    ap.add_argument("--limit", type=int, help="R@1 on the first N questions of each set (a busy machine)")
     ap.add_argument("--skip", nargs="*", default=[], choices=("build", "quality", "latency"))
     ap.add_argument("--save", type=Path, default=ROOT / "bench" / "out" / "models.json")
     args = ap.parse_args()
@@ -181,7 +183,7 @@ def main() -> int:
         print(result["build"], file=sys.stderr)
     paths = {n: indexes(args.cache, args.e5_cache or args.cache, n) for n in ("sample", "cmrc2018", "drcd")}
     if "quality" not in args.skip:
-        result.setdefault("R@1", {}).update(quality(paths, args.cache, args.sets))
+        result.setdefault("R@1", {}).update(quality(paths, args.cache, args.sets, args.limit))
     if "latency" not in args.skip:
         result["ask_ms"] = ask_latency(paths)
     args.save.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
