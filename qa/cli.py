@@ -18,7 +18,9 @@ def _index_dir(args) -> Path:
 def _parse_files(args) -> list:
     from .inputs import read_issue_files
 
-    return read_issue_files(args.files, issue_id=args.issue_id, date=args.date, paper=args.paper)
+    return read_issue_files(
+        args.files, issue_id=args.issue_id, date=args.date, paper=args.paper, progress=not args.quiet
+    )
 
 
 def cmd_index_build(args) -> int:
@@ -244,6 +246,12 @@ def cmd_eval(args) -> int:
     return 0
 
 
+FILES_HELP = (
+    "issue files: text, HTML, PDF, scans (PNG, JPEG, TIFF), .docx; a FOLDER is one issue (its files in page order);"
+    " each text file is an issue, other files given together are the pages of one issue per date in their names"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="Question answering over newspaper issues.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -260,15 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
         dest="index_command", required=True
     )
     b = idx.add_parser("build", help="build the index from issue files (refused if it holds other issues)")
-    b.add_argument("files", nargs="+", metavar="FILE")
+    b.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
     b.add_argument("--fresh", action="store_true", help="start over: drop every issue not among the files")
     ad = idx.add_parser("add", help="add issue files to the index (created if needed)")
-    ad.add_argument("files", nargs="+", metavar="FILE")
+    ad.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
     ad.add_argument("--replace", action="store_true", help="swap an issue already indexed from another file")
     ad.set_defaults(func=cmd_index_add)
     for sp in (b, ad):
-        sp.add_argument("--issue-id", help="issue id (one FILE only; default: paper + date, or the file name)")
-        sp.add_argument("--date", help="issue date YYYY-MM-DD (default: from the file name)")
+        sp.add_argument(
+            "--issue-id", help="issue id; the FILEs given are then one issue (default: paper + date, or the file name)"
+        )
+        sp.add_argument(
+            "--date", help="issue date YYYY-MM-DD; the FILEs given are then one issue (default: from the file names)"
+        )
         sp.add_argument("--paper", help="newspaper name (default: from the bylines)")
         common(sp)
     b.set_defaults(func=cmd_index_build)
