@@ -100,15 +100,16 @@ def issue_groups(
         folders = {folder for folder, _, _ in named}
         source = str(next(iter(folders))) if len(folders) == 1 and None not in folders else named[0][1]
         return [(source, [(name, data) for _, name, data in named])]
-    groups, pages = [], []
-    for folder in dict.fromkeys(f for f, _, _ in named if f is not None):
-        groups.append(_folder_issue(folder, [(name, data) for f, name, data in named if f == folder]))
-    for _, name, data in (n for n in named if n[0] is None):
-        if sniff(data, name) == "text":
-            groups.append((name, [(name, data)]))
-        else:
-            pages.append((name, data))
-    return groups + [(blobs[0][0], blobs) for blobs in _by_date(pages).values()]
+    folders = dict.fromkeys(f for f, _, _ in named if f is not None)
+    groups = [_folder_issue(folder, [(name, data) for f, name, data in named if f == folder]) for folder in folders]
+    return groups + _loose_issues([(name, data) for f, name, data in named if f is None])
+
+
+def _loose_issues(blobs: list[tuple[str, bytes]]) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Files given by name: each text file an issue, the other files one issue per date their names carry."""
+    texts = [(name, [(name, data)]) for name, data in blobs if sniff(data, name) == "text"]
+    pages = [(name, data) for name, data in blobs if sniff(data, name) != "text"]
+    return texts + [(group[0][0], group) for group in _by_date(pages).values()]
 
 
 def read_issue_files(
