@@ -142,6 +142,26 @@ def read_issue_files(
         raise ParseError(f"{e}{nothing}") from None
 
 
+def read_uploads(blobs: list[tuple[str, bytes]], *, progress: bool = False) -> tuple[list[Issue], list[str]]:
+    """Files uploaded together in the chat, (name, bytes), grouped as files given by name are (issue_groups): the
+    issues read, and one line for each file or issue that could not be read (the others are still added)."""
+    readable, failed = [], []
+    for name, data in blobs:
+        try:
+            sniff(data, name)
+            readable.append((name, data))
+        except ParseError as e:
+            failed.append(str(e))
+    issues = []
+    with page_progress(progress):
+        for source, group in _loose_issues(readable):
+            try:
+                issues.append(parse_blobs(group, source))
+            except ParseError as e:
+                failed.append(str(e))
+    return issues, failed
+
+
 def _distinct(issues: list[Issue]) -> list[Issue]:
     """The issues of one write; the same issue twice or two files for one issue id refuse the whole write."""
     by_id: dict[str, Issue] = {}

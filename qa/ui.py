@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .errors import IndexMissing, QAError
 from .index import MAX_QUESTION_CHARS, Index, write
-from .parse import ParseError, parse_bytes
+from .inputs import read_uploads
+from .parse import ParseError
 from .search import MODES
 
 # Offline product: no analytics calls (must be set before gradio is imported).
@@ -24,6 +25,7 @@ EXAMPLES = [  # questions about the bundled sample issue
     "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
     "How many village work teams did Zhuzhou send out?",
 ]
+UPLOAD_TYPES = [".txt", ".pdf", ".html", ".htm", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"]  # read by content
 CSS = """
 .qa-cite summary { cursor: pointer; }
 .qa-cite mark { background: #fde68a; color: inherit; padding: 0 1px; }
@@ -273,15 +275,16 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
     def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         files = [files] if isinstance(files, str) else list(files or [])
         if not files:
-            return archive_views("Choose one or more issue files (.txt) first.") + (None,)
-        parsed, failed = [], []
-        for n, f in enumerate(files):
-            progress((n, len(files)), desc="Reading files", unit="files")
-            name = Path(f).name
+            return archive_views("Choose one or more issue files first.") + (None,)
+        progress(0, desc="Reading files")
+        blobs, unread = [], []
+        for f in files:
             try:
-                parsed.append(parse_bytes(Path(f).read_bytes(), name))
-            except (ParseError, OSError) as e:
-                failed.append(f"✗ {html.escape(str(e))}")
+                blobs.append((Path(f).name, Path(f).read_bytes()))
+            except OSError as e:
+                unread.append(f"{Path(f).name}: cannot read it ({e.strerror})")
+        parsed, unreadable = read_uploads(blobs, progress=True)  # pages uploaded together: one issue (README)
+        failed = [f"✗ {html.escape(line)}" for line in unread + unreadable]
         lines = []
         if parsed:
             progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
@@ -380,7 +383,10 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             with gr.Row():
                 with gr.Column():
                     files = gr.File(
-                        file_count="multiple", file_types=[".txt"], label="Issue files (.txt)", elem_id="qa-upload"
+                        file_count="multiple",
+                        file_types=UPLOAD_TYPES,
+                        label="Issue files: text, PDF, HTML, Word, scans (pages of one day together: one issue)",
+                        elem_id="qa-upload",
                     )
                     replace = gr.Checkbox(label="Replace an issue already indexed from another file")
                     add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
