@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sample_formats
 from chat_server import client, free_port, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +153,23 @@ def test_upload_search_and_remove_an_issue(app, tmp_path):
     assert "株洲日报-2021-05-09: removed" in note
     assert [row[0] for row in table["data"]] == ["sample-issue"]
     assert [i["issue_id"] for i in c.predict(api_name="/issues")] == ["sample-issue"]
+
+
+def test_article_pages_of_one_day_uploaded_together_are_one_issue_cited_by_page(app, tmp_path):
+    """A digital edition's eight GBK article pages, named by their day: one issue; its citations name the page."""
+    from gradio_client import handle_file
+
+    c = app["client"]
+    pages = []
+    for i in range(8):
+        pages.append(tmp_path / f"zzrb-2021-05-11-{i + 1:02d}.htm")
+        pages[-1].write_bytes(sample_formats.article_html(i))
+    note, table, *_ = c.predict([handle_file(str(p)) for p in pages], False, api_name="/add_issues")
+    assert note.startswith("✓ 株洲日报-2021-05-11: added, 67 passages") and "\n" not in note
+    reply = reply_text(ask(c, "市派驻村工作队有多少支?", issues=["株洲日报-2021-05-11"]))
+    assert "**45支**" in reply and "[1] 株洲日报 · 2021-05-11 · 第1版 · 362支工作队驻村助力乡村振兴 · 第1段" in reply
+    note, *_ = c.predict("株洲日报-2021-05-11", api_name="/remove_issue")
+    assert note == "✓ 株洲日报-2021-05-11: removed"
 
 
 def test_upload_of_a_bad_file_is_one_line(app, tmp_path):
