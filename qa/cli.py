@@ -333,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--issues",
         nargs="+",
         metavar="FILE",
-        help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)",
+        help="issue files or folders to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)",
     )
     e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")
     e.add_argument("--limit", type=int, help="only the first N questions")
