@@ -34,6 +34,7 @@ class Answer:
     answer_start: int | None = None  # offsets in passage.text (None when text is None)
     answer_end: int | None = None
     features: dict = field(default_factory=dict, repr=False)
+    understood_as: str | None = None  # a follow-up as resolved against the conversation (Index.ask history=)
 
     @property
     def citation(self) -> str | None:
@@ -51,6 +52,7 @@ class Answer:
             "sentence_end": self.sentence_end,
             "answer_start": self.answer_start,
             "answer_end": self.answer_end,
+            "understood_as": self.understood_as,
         }
 
 
