@@ -34,6 +34,9 @@ GENERIC_ZH = frozenset("时间 时候 地方 东西 事情 情况 方面 名字 
 ASKS_EN = re.compile(
     r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^(?:is|are|was|were|do|does|did|can|could)\b"
 )
+BARE_ASK_EN = re.compile(
+    r"^(how (?:many|much)|which|what)(?= (?:did|do|does|is|are|was|were|has|have|had|can|will)\b)", re.I
+)
 LEAD_EN = re.compile(r"^(?:and|so|also|but|plus)\b[\s,]*|^(?:what|how) about\b\s*", re.I)
 ABOUT_EN = re.compile(r"^(?:and\s+)?(?:what|how) about\b\s*", re.I)
 PERSONAL_EN = frozenset("he him his she her".split())
@@ -323,6 +326,9 @@ def _referred_en(q: Reading, topic: str, person: str) -> str:
             if low in ("his", "her", "its", "their"):
                 what += "'s"
             return text[: m.start()] + what + text[m.end() :]
+    bare = BARE_ASK_EN.match(text)  # how many did … → how many <topic> did …
+    if bare:
+        return f"{text[: bare.end(1)]} {topic}{text[bare.end(1) :]}"
     return f"{text.rstrip('?？. ')} ({topic})?"
 
 
@@ -372,4 +378,8 @@ def _filled_en(q: Reading, anchor: Reading) -> str:
         swap = next((x for x, g in q.words if g == f == "m" or (low in ORDINALS_EN and x.lower() in ORDINALS_EN)), None)
         if swap and low not in said:
             return re.sub(rf"\b{re.escape(w)}\b", swap, anchor.text, count=1)
+    noun = re.fullmatch(r"(?:the|a|an) ([A-Za-z][\w-]*)", part, re.I)  # and the province? → the city's place
+    slots = [m for m in re.finditer(r"\bthe ([A-Za-z][\w-]*)", anchor.text) if m.group(1).lower() not in FUNCTION_EN]
+    if noun and noun.group(1).lower() not in FUNCTION_EN and slots:
+        return anchor.text[: slots[-1].start(1)] + noun.group(1) + anchor.text[slots[-1].end(1) :]
     return f"{anchor.text.rstrip('?？. ')}, {part}?"
