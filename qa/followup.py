@@ -145,6 +145,8 @@ def resolve(question: str, history: list[str] | None, translate: Translate | Non
     """The question rewritten to stand alone in the conversation whose earlier questions are history (oldest
     first), or None when it stands alone already. translate(question) gives an English question's Chinese terms,
     used when a Chinese follow-up continues an English question."""
+    if isinstance(history, str):
+        raise ValueError("history is a list of the earlier questions, oldest first, not one string: pass [question]")
     anchor = None
     for earlier in history or []:
         anchor = _continued(Reading.of(earlier), anchor, translate)
