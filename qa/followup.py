@@ -251,13 +251,24 @@ def _topic(anchor: Reading, q: Reading, translate: Translate | None) -> str:
     if anchor.topic and anchor.zh == q.zh:
         return anchor.topic if anchor.topic.lower() not in said else ""
     if q.zh and not anchor.zh and translate is not None:
-        terms = [max(t.candidates, key=lambda c: c[1])[0] for t in translate(anchor.text) if t.candidates]
-        return "".join(t for t in dict.fromkeys(terms) if t not in said)
-    chunks = _chunks(_before_question_word(anchor) if anchor.zh else anchor)
-    kept = [c for c in chunks if len(c) > 1 and c not in GENERIC_ZH and c.lower() not in said]
-    if not anchor.zh:  # the subject and the names
-        kept = kept[:1] + [w for w in anchor.names() if w.lower() not in said and not any(w in c for c in kept[:1])]
-    return ("" if anchor.zh else " ").join(kept)
+        return _translated_topic(anchor, said, translate)
+    if not anchor.zh:
+        return _english_topic(anchor, said)
+    kept = [c for c in _chunks(_before_question_word(anchor)) if len(c) > 1 and c not in GENERIC_ZH]
+    return "".join(c for c in kept if c not in said)
+
+
+def _translated_topic(anchor: Reading, said: str, translate: Translate) -> str:
+    """An English question's topic for a Chinese follow-up: the best Chinese term of each of its words."""
+    terms = [max(t.candidates, key=lambda c: c[1])[0] for t in translate(anchor.text) if t.candidates]
+    return "".join(t for t in dict.fromkeys(terms) if t not in said)
+
+
+def _english_topic(anchor: Reading, said: str) -> str:
+    """An English question's first noun phrase and the names it says elsewhere."""
+    kept = [c for c in _chunks(anchor) if len(c) > 1 and c.lower() not in said][:1]
+    kept += [w for w in anchor.names() if w.lower() not in said and not any(w in c for c in kept)]
+    return " ".join(kept)
 
 
 def _person(anchor: Reading) -> str | None:
@@ -360,12 +371,19 @@ def _aligned_zh(anchor: Reading, part: str, tagged: Reading) -> str | None:
         s = anchor.text[i : i + n]
         if s != part and s[-1] == part[-1] and n > 1 and all(has_cjk(c) for c in s):
             return s
-    kind = tagged.words[0][1] if tagged.words else "x"
+    return _same_kind(anchor, tagged.words[0][1] if tagged.words else "x")
+
+
+def _same_kind(anchor: Reading, kind: str) -> str | None:
+    """The earlier question's first name of this jieba tag (with the names right after it: 株洲南), or its first
+    number or time when kind is one."""
+    if kind not in NAME_TAGS and kind not in ("m", "t"):
+        return None
     for i, (w, f) in enumerate(anchor.words):
-        if f == kind and (kind in NAME_TAGS or kind in ("m", "t")) and not ASKS_ZH.search(w):
+        if f == kind and not ASKS_ZH.search(w):
             run = [w]
-            for w2, f2 in anchor.words[i + 1 :]:
-                if f2 not in NAME_TAGS or kind not in NAME_TAGS:
+            for w2, f2 in anchor.words[i + 1 :] if kind in NAME_TAGS else []:
+                if f2 not in NAME_TAGS:
                     break
                 run.append(w2)
             return "".join(run)
