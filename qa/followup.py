@@ -21,6 +21,7 @@ Translate = Callable[[str], list]  # Index.translate: an English question's Chin
 OWN_TOPIC_WORDS = {True: 3, False: 4}
 ASKS_ZH = re.compile(r"多少|几|什么|啥|哪|谁|何|怎|如何|为什么|吗|是否|是不是|有没有|多[久长大高远重]")
 LEAD_ZH = re.compile(r"^(?:那么|那|还有|而|再|另外)(?=.)")
+LEAD_WORDS_ZH = frozenset("那么 那 还有 而 再 另外".split())
 TAIL_ZH = re.compile(r"(?:的)?(?:呢|啊|呀)?[?？。!！\s]*$")
 PERSONAL_ZH = frozenset("他 她 他们 她们".split())
 THING_ZH = frozenset("它 它们".split())
@@ -44,6 +45,7 @@ THING_EN = frozenset("it its they them their".split())
 POINTING_EN = frozenset("this that these those there then".split())
 PREPOSITIONS_EN = frozenset("after before in for at from by under during with on since until".split())
 ORDINALS_EN = frozenset("first second third fourth fifth sixth last next previous".split())
+PARTICIPLES_EN = frozenset("held sent put set bought made built kept paid sold won found run done given taken".split())
 FUNCTION_EN = frozenset(
     """a an the of to in on for and or but so also plus is are was were be been being am by with what which who whom
     whose when where why how did do does done doing has have had can could would should will shall may might must
@@ -185,8 +187,8 @@ def leans_on(q: Reading, anchor: Reading) -> bool:
     if q.personal or q.thing:  # unless an English question names whom it means first (Bird … kept him)
         return q.zh or not _named_before_pronoun(q)
     own = [w for w in q.content() if w.lower() not in anchor.text.lower()]
-    if q.pointing or q.lead:
-        return len(own) < OWN_TOPIC_WORDS[q.zh]
+    if q.pointing or q.lead:  # a demonstrative or "so …" with names or many words of its own starts a new topic
+        return len(own) < OWN_TOPIC_WORDS[q.zh] and not set(q.names()) & set(own)
     return len(q.content()) <= 1 and not q.names()
 
 
@@ -259,16 +261,31 @@ def _topic(anchor: Reading, q: Reading, translate: Translate | None) -> str:
 
 
 def _translated_topic(anchor: Reading, said: str, translate: Translate) -> str:
-    """An English question's topic for a Chinese follow-up: the best Chinese term of each of its words."""
-    terms = [max(t.candidates, key=lambda c: c[1])[0] for t in translate(anchor.text) if t.candidates]
-    return "".join(t for t in dict.fromkeys(terms) if t not in said)
+    """An English question's topic for a Chinese follow-up: the best Chinese term of each of its words, names
+    without one as they are (Ninohe)."""
+    topic = _english_topic(anchor, said)
+    terms = [t for t in translate(topic + "?") if t.candidates]
+    out = [max(t.candidates, key=lambda c: c[1])[0] for t in terms]
+    covered = " ".join(t.english.lower() for t in terms)
+    out += [w.removesuffix("'s") for w in anchor.names() if w in topic and w.lower().removesuffix("'s") not in covered]
+    return "".join(t for t in dict.fromkeys(out) if t not in said)
 
 
 def _english_topic(anchor: Reading, said: str) -> str:
-    """An English question's first noun phrase and the names it says elsewhere."""
-    kept = [c for c in _chunks(anchor) if len(c) > 1 and c.lower() not in said][:1]
+    """An English question's first noun phrase (without an ordinal before it or a participle after it: the
+    second summit held → summit) and the names it says elsewhere."""
+    kept = [_trimmed(c) for c in _chunks(anchor) if len(c) > 1 and c.lower() not in said][:1]
     kept += [w for w in anchor.names() if w.lower() not in said and not any(w in c for c in kept)]
     return " ".join(kept)
+
+
+def _trimmed(chunk: str) -> str:
+    words = chunk.split()
+    while len(words) > 1 and (words[0].lower() in ORDINALS_EN or words[0][0].isdigit()):
+        words = words[1:]
+    while len(words) > 1 and (words[-1].endswith("ed") or words[-1].lower() in PARTICIPLES_EN):
+        words = words[:-1]
+    return " ".join(words)
 
 
 def _person(anchor: Reading) -> str | None:
@@ -296,7 +313,7 @@ def _referred_zh(q: Reading, topic: str, person: str) -> str:
     """The pronoun replaced by what it points to (它 → the topic, 他 → the person, 这家公司 → the topic when the
     topic is a 公司); a question that only points (那次, 这些年) or names no topic gets the topic in front."""
     words = [w for w, _ in q.words]
-    if words and LEAD_ZH.match(words[0]) and LEAD_ZH.sub("", words[0]) == "":
+    if words and words[0] in LEAD_WORDS_ZH:
         words, tagged = words[1:], q.words[1:]
     else:
         tagged = q.words
