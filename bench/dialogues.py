@@ -1,7 +1,8 @@
 """Conversations in readers' words (data/questions/dialogues.jsonl): each turn asked with the conversation's earlier
 questions as history, and once more alone (history ignored, the baseline). Per kind of turn (first, follow-up,
 topic switch) and per kind of follow-up: answered right, right paragraph first, and how often the question was
-rewritten (a topic switch rewritten is contaminated by the old topic).
+rewritten (a topic switch rewritten is contaminated by the old topic). Also the readers' stand-alone questions of
+data/questions/readers.jsonl (same split) asked after an unrelated first turn: how many were rewritten.
 
     python bench/dialogues.py --split dev                  # the half that may be tuned on
     python bench/dialogues.py --split test --save out.json # the held-out half: report, never tune
@@ -17,7 +18,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from readers import ASK_K, is_gold, judge, open_index
+from readers import ASK_K, QUESTIONS, is_gold, judge, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "data" / "questions" / "dialogues.jsonl"
@@ -52,14 +53,35 @@ def run_dialogue(index, dialogue: dict, article_of: dict | None) -> list[dict]:
     return records
 
 
-def run(dialogues: list[dict], root: Path, model: str | None) -> list[dict]:
-    records = []
+def run(dialogues: list[dict], readers: list[dict], root: Path, model: str | None) -> tuple[list[dict], dict]:
+    records, switches = [], {}
     for name in sorted({d["source"] for d in dialogues}):
         index, article_of = open_index(root, name, model)
         for d in (d for d in dialogues if d["source"] == name):
             records.extend(run_dialogue(index, d, article_of))
+        switches[name] = switch_check(index, name, dialogues, readers)
         index.close()
-    return records
+    return records, switches
+
+
+def switch_check(index, name: str, dialogues: list[dict], readers: list[dict]) -> dict:
+    """Readers' stand-alone questions (readers.jsonl, same split and collection) each asked after an unrelated
+    first turn of a dialogue (another article; one Chinese, one English): how many were rewritten (contaminated)
+    and how many answers differ from the question asked alone."""
+    firsts = [d["turns"][0] for d in dialogues if d["source"] == name]
+    n = rewritten = changed = 0
+    for q in (q for q in readers if q["set"] == name):
+        alone = index.ask(q["question"], k=ASK_K)
+        place = q.get("article_title") or tuple(q.get("passage_ids", ()))
+        others = [t for t in firsts if (t.get("article_title") or tuple(t.get("passage_ids", ()))) != place]
+        for anchor in [next((t for t in others if t["lang"] == lang), None) for lang in ("zh", "en")]:
+            if anchor is None:
+                continue
+            a = index.ask(q["question"], k=ASK_K, history=[anchor["question"]])
+            n += 1
+            rewritten += a.understood_as is not None
+            changed += (a.text, a.passage and a.passage.id) != (alone.text, alone.passage and alone.passage.id)
+    return {"pairs": n, "rewritten": rewritten, "answer_or_passage_changed": changed}
 
 
 def summary(rs: list[dict], mode: str) -> dict:
@@ -108,14 +130,19 @@ def main() -> int:
     from qa.evaluate import read_jsonl
 
     dialogues = [d for d in read_jsonl(DIALOGUES) if d["split"] == args.split]
+    readers = [q for q in read_jsonl(QUESTIONS) if q["split"] == args.split]
     with tempfile.TemporaryDirectory(prefix="qa-dialogues-") as tmp:
-        records = run(dialogues, args.index_root or Path(tmp), args.model)
+        records, switches = run(dialogues, readers, args.index_root or Path(tmp), args.model)
     res = report(records)
+    res["readers_after_an_unrelated_turn"] = switches
     if args.show:
         for r in records:
             print(r["id"], r["kind"], r["question"], "=>", r["understood_as"], "|", r["history"], r["alone"])
     print(f"## dialogues, split {args.split}: {len(dialogues)} conversations, {len(records)} turns\n")
-    print(table(res))
+    print(table({k: v for k, v in res.items() if k != "readers_after_an_unrelated_turn"}))
+    print("\nreaders' stand-alone questions after an unrelated first turn:")
+    for name, m in switches.items():
+        print(f"  {name}: {m['rewritten']} of {m['pairs']} rewritten, {m['answer_or_passage_changed']} answers changed")
     if args.save:
         args.save.write_text(json.dumps({"metrics": res, "records": records}, ensure_ascii=False, indent=1))
     return 0

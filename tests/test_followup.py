@@ -151,3 +151,20 @@ def test_cli_chat_reports_a_bad_line_and_goes_on(capsys, monkeypatch, sample_ind
     out, err = capsys.readouterr()
     assert err.startswith("qa: error: question too long") and err.count("\n") == 1
     assert out.startswith("362支\n")
+
+
+def test_a_question_naming_its_pronouns_antecedent_stands_alone():
+    history = ["驻村工作队有多少支?"]
+    assert resolve("株洲城发城市更新公司挂牌了,它是经谁批准成立的?", history) is None
+    assert resolve("曹慧泉书记到株洲后,他走访了多少家企业?", history) is None
+
+
+def test_a_demonstrative_before_a_noun_of_its_own_stands_alone():
+    history = ["驻村工作队有多少支?"]
+    assert resolve("这次红歌快闪有多少人参加?", history) is None
+    assert resolve("这家公司注册资本多少?", ["株洲城发城市更新公司是哪天挂牌的?"]) is not None
+
+
+def test_a_long_question_with_one_noun_is_no_new_aspect():
+    assert resolve("今年市本级负责改造的老旧小区有几个?", ["驻村工作队有多少支?"]) is None
+    assert resolve("主题是啥?", ["5月5号那场企业家座谈会大概来了多少位企业家?"]) == "企业家座谈会主题是啥?"

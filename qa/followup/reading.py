@@ -46,7 +46,7 @@ FUNCTION_EN = frozenset(
     not no yes i you we me us my our your he him his she her it its they them their this that these those there then
     here as at from into over under about after before during since until than too very just still now ever again
     all each any some many much more most long often one ones get got gets make made go went come came say said take
-    took become became itself themselves himself herself originally really kind sort thing things way""".split()
+    took become became itself themselves himself herself originally really kind sort thing things way each every""".split()
 )
 
 
