@@ -106,8 +106,10 @@ def test_without_history_a_question_stands_alone(index):
 
 
 def test_history_given_as_one_string_is_refused_with_the_fix():
-    with pytest.raises(ValueError, match=r"pass \[question\]"):
+    with pytest.raises(ValueError, match=r"pass \[question, \.\.\.\]"):
         resolve("那市派的呢?", "驻村工作队有多少支?")
+    with pytest.raises(ValueError, match="strings"):
+        resolve("那市派的呢?", [None])
 
 
 def test_understood_as_is_in_the_answer_dict(index):

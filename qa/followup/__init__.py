@@ -31,6 +31,7 @@ from .reading import (
 from .rewrite import filled, referred_en, referred_zh
 from .topic import earlier_person, earlier_topic
 
+HISTORY_TURNS = 8  # the earlier questions a follow-up may reach back through (a chain of follow-ups included)
 PRONOUNS = PERSONAL_ZH | THING_ZH | PERSONAL_EN | THING_EN
 NEW_ASPECT_CHARS = 6  # a Chinese question with one noun and at most this many topic characters is a new aspect
 FUNCTION_CHARS_ZH = frozenset(
@@ -44,10 +45,10 @@ def resolve(question: str, history: list[str] | None, translate: Translate | Non
     """The question rewritten to stand alone in the conversation whose earlier questions are history (oldest
     first), or None when it stands alone already. translate(question) gives an English question's Chinese terms,
     used when a Chinese follow-up continues an English question."""
-    if isinstance(history, str):
-        raise ValueError("history is a list of the earlier questions, oldest first, not one string: pass [question]")
+    if isinstance(history, str) or not all(isinstance(h, str) for h in history or []):
+        raise ValueError("history is a list of the earlier questions (strings), oldest first: pass [question, ...]")
     anchor = None
-    for earlier in history or []:
+    for earlier in (history or [])[-HISTORY_TURNS:]:
         anchor = _continued(Reading.of(earlier), anchor, translate)
     if anchor is None:
         return None
