@@ -97,8 +97,8 @@ def _antecedent_inside(q: Reading, anchor: Reading) -> bool:
 def _names_its_referent(q: Reading, anchor: Reading) -> bool:
     """Is a demonstrative followed by a noun phrase of the question's own (这次红歌快闪, not 这家公司 after a 公司)?"""
     said = {w.lower() for w, _ in anchor.words} | GENERIC_ZH
-    if any(w in TEMPORAL_ZH for w, _ in q.words):  # 后来, 当时: always the earlier turn's time
-        return False
+    if q.zh != anchor.zh or any(w in TEMPORAL_ZH for w, _ in q.words):  # across languages words cannot be
+        return False  # compared; 后来, 当时: always the earlier turn's time
     for i, (w, f) in enumerate(q.words):
         if points_zh(w, f) if q.zh else w.lower() in POINTING_EN:
             phrase = _phrase_after(q, i)
