@@ -86,18 +86,25 @@ def _friendly(e: Exception, archive: Archive) -> str:
     return f"⚠ {text(one_line(e))}"
 
 
+def _text_of(message) -> str | None:
+    """The text of one chat message as sent: its content string, or the joined text parts of a content list."""
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        parts = [c.get("text") for c in content if isinstance(c, dict) and c.get("type", "text") == "text"]
+        content = "".join(p for p in parts if isinstance(p, str)) if parts else None
+    return content if isinstance(content, str) else None
+
+
 def conversation(history) -> list[dict]:
     """The text messages of the chat history the page (or a program) sent, as {role, content}; anything else is
-    dropped (files, components, malformed entries), and only the last MAX_HISTORY are kept."""
-    messages = []
-    for m in history if isinstance(history, list) else []:
-        content = m.get("content") if isinstance(m, dict) else None
-        if isinstance(content, list):
-            parts = [c.get("text") for c in content if isinstance(c, dict) and c.get("type", "text") == "text"]
-            content = "".join(p for p in parts if isinstance(p, str)) if parts else None
-        if m and m.get("role") in ("user", "assistant") and isinstance(content, str):
-            messages.append({"role": m["role"], "content": content})
-    return messages[-MAX_HISTORY:]
+    dropped (files, components, malformed entries), and only the last MAX_HISTORY - 2 are kept (room for the next
+    question and its reply)."""
+    messages = [
+        {"role": m["role"], "content": text}
+        for m in (history if isinstance(history, list) else [])
+        if (text := _text_of(m)) is not None and m.get("role") in ("user", "assistant")
+    ]
+    return messages[-(MAX_HISTORY - 2) :]
 
 
 def _passages(k) -> int:
@@ -181,9 +188,10 @@ def ask(archive: Archive, question, history, k, issues, mode) -> tuple[list[dict
     return history + [{"role": "assistant", "content": reply}], explained, record
 
 
-def kept_records(records: dict | None, history: list[dict], record: dict | None) -> dict:
-    """The records of the answers still on the page, by message index; the newest MAX_RECORDS."""
-    records = dict(records or {})
+def kept_records(records: dict | None, history: list[dict], record: dict | None, dropped: int = 0) -> dict:
+    """The records of the answers still on the page, by message index (after the first `dropped` messages left the
+    conversation), with the new answer's record; the newest MAX_RECORDS."""
+    records = {i - dropped: r for i, r in (records or {}).items() if i >= dropped}
     if record is not None:
         records[len(history) - 1] = record
     return {i: records[i] for i in sorted(records)[-MAX_RECORDS:]}

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .access import Access
-from .chat import EXAMPLES, K_MAX, Archive, ask, kept_records, one_line, read_uploads
+from .chat import EXAMPLES, K_MAX, Archive, ask, conversation, kept_records, one_line, read_uploads
 from .errors import QAError
 from .guard import Guard
 from .index import max_issue_bytes, write
@@ -114,8 +114,10 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         return tuple(views)
 
     def respond(question, history, k, issues, mode, records):
-        history, explained, record = ask(archive, question, history, k, issues, mode)
-        return history, "", kept_records(records, history, record), explained
+        kept = conversation(history)
+        dropped = len(history) - len(kept) if isinstance(history, list) else 0  # the oldest, once it is long
+        history, explained, record = ask(archive, question, kept, k, issues, mode)
+        return history, "", kept_records(records, history, record, dropped), explained
 
     def api_ask(question, history, k, issues, mode):
         history, explained, _ = ask(archive, question, history, k, issues, mode)
