@@ -178,7 +178,7 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                         [],
                         value=[],
                         multiselect=True,
-                        allow_custom_value=True,  # the archive changes after start: respond() checks the ids
+                        allow_custom_value=True,  # the archive changes after start: chat.ask() checks the ids
                         label="Issues to search",
                         info="Newest first; none chosen = all",
                     )
