@@ -5,7 +5,10 @@ fetch it: nothing a reader names is ever fetched)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+
+log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 2_000_000  # any call but an upload: a question with a 30-question chat history is under 1 MB
 MAX_UPLOAD_FILES = 20  # issue files in one upload (each at most $QA_MAX_ISSUE_MB)
@@ -46,12 +49,15 @@ class Guard:
                 refusal = _remote_file_refusal(body)
                 receive = _replay(body, receive)
             if refusal:
+                log.warning("refused a request: %s %s: %s", scope["method"], scope["path"], refusal[1])
                 return await _respond(send, *refusal)
+            if _is_upload(scope):
+                send = _logging_refusals(send)
         await self.app(scope, receive, send)
 
     def refusal(self, scope) -> tuple[int, str] | None:
         """(status, reason) for a request refused on its path, method and length alone; None to let it through."""
-        upload = scope["path"].rstrip("/").endswith(UPLOAD_ROUTES)
+        upload = _is_upload(scope)
         if upload and self.read_only:
             return 404, "Not Found: this server is read-only"
         named = NAMED_ROUTE.fullmatch(scope["path"])
@@ -66,6 +72,36 @@ class Guard:
         if int(length) > limit:
             return 413, f"Request too large ({int(length)} bytes, at most {limit})"
         return None
+
+
+def _is_upload(scope) -> bool:
+    return scope["path"].rstrip("/").endswith(UPLOAD_ROUTES)
+
+
+def _logging_refusals(send):
+    """send, logging in one line an upload Gradio refuses (over max_file_size, no login): its status and reason."""
+    status = 200
+
+    async def logging_send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and status >= 400:
+            log.warning("refused an upload: HTTP %d %s", status, _reason(message.get("body", b"")))
+            status = 200  # once per response
+        await send(message)
+
+    return logging_send
+
+
+def _reason(body: bytes) -> str:
+    """The reason of an error response: its JSON detail, else its text; one line."""
+    try:
+        data = json.loads(body)
+        reason = str(data.get("detail", data) if isinstance(data, dict) else data)
+    except ValueError:
+        reason = body.decode("utf-8", "replace")
+    return " ".join(reason.split())[:300]
 
 
 def _is_json_post(scope) -> bool:

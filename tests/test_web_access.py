@@ -300,6 +300,8 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(authed, ed
         r = http.post(f"{authed['url']}gradio_api/upload", files={"files": (big.name, big.read_bytes())})
     assert r.status_code == 413 and "maximum allowed size of 10000000 bytes" in r.text
     assert all(p.stat().st_size < 10_000_000 for p in stored_uploads(authed["uploads"]))
+    log = log_text(authed["proc"])
+    assert "app: refused an upload: HTTP 413 File size exceeded maximum allowed size of 10000000 bytes.\n" in log
     assert issue_ids(authed["index"]) == ["sample-issue"]
 
 
@@ -402,6 +404,9 @@ def test_read_only_registers_no_archive_endpoint(read_only, tmp_path):
                 == 404
             )
     assert stored_uploads(read_only["uploads"]) == [] and issue_ids(read_only["index"]) == ["sample-issue"]
+    log = log_text(read_only["proc"])
+    assert "app: refused a request: POST /gradio_api/upload: Not Found: this server is read-only\n" in log
+    assert "app: refused a request: POST /gradio_api/call/remove_issue: Not Found: no endpoint /remove_issue" in log
 
 
 # ---------- paper and reader text come back inert ----------
