@@ -10,6 +10,7 @@ questions as a markdown table. The target (issue 17) is at most 50 MB of growth 
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -51,6 +52,12 @@ def ask_many(url: str, n: int, workers: int, errors: list[str]) -> None:
         t.join()
 
 
+def row(name: str, n: int, rss: int, base: int, seconds: float) -> None:
+    """One line of the table, printed at once (a long run shows its progress)."""
+    rate = f"{n / seconds:.0f}" if seconds else "-"
+    print(f"| {name} | {n} | {rss / MB:.0f} | {(rss - base) / MB:+.0f} | {rate} |", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", help="a built index (default: build one from data/issues/ in a temp folder)")
@@ -69,33 +76,33 @@ def main() -> int:
         write(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))], fresh=True)
 
     proc, url = serve(index_dir, output=False)
-    rows, errors = [], []
+    errors: list[str] = []
+    print(f"Web chat server RSS over {args.questions} API questions ({args.workers} HTTP workers, one session each)\n")
+    print("| point | questions | RSS MB | growth since warm-up MB | questions/s |")
+    print("|---|---:|---:|---:|---:|", flush=True)
     try:
         ask(client(url), QUESTIONS[0])
         server = psutil.Process(proc.pid)
-        rows.append(("after the first answer", 0, server.memory_info().rss, 0.0))
+        first = server.memory_info().rss
         ask_many(url, args.warm_up, args.workers, errors)
         base = server.memory_info().rss
-        rows.append(("after the warm-up", args.warm_up, base, 0.0))
-        start, done = time.monotonic(), 0
+        row("after the first answer", 0, first, base, 0.0)
+        row("after the warm-up", args.warm_up, base, base, 0.0)
+        start, done, rss = time.monotonic(), 0, base
         while done < args.questions:
             step = min(args.step, args.questions - done)
             ask_many(url, step, args.workers, errors)
             done += step
-            rows.append((f"+{done} questions", done, server.memory_info().rss, time.monotonic() - start))
+            rss = server.memory_info().rss
+            row(f"+{done} questions", done, rss, base, time.monotonic() - start)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         tmp.cleanup()
 
-    print(f"Web chat server RSS over {args.questions} API questions ({args.workers} HTTP workers, one session each)\n")
-    print("| point | questions | RSS MB | growth since warm-up MB | questions/s |")
-    print("|---|---:|---:|---:|---:|")
-    for name, n, rss, seconds in rows:
-        rate = f"{n / seconds:.0f}" if seconds else "-"
-        print(f"| {name} | {n} | {rss / MB:.0f} | {(rss - base) / MB:+.0f} | {rate} |")
-    growth = (rows[-1][2] - base) / MB
+    growth = (rss - base) / MB
     print(f"\ngrowth over {args.questions} questions: {growth:+.1f} MB (target: at most +50 MB); errors: {len(errors)}")
+    print(f"machine load average at the end: {os.getloadavg()[0]:.1f}")
     for e in sorted(set(errors))[:5]:
         print(f"error: {e}")
     return 1 if errors or growth > 50 else 0
