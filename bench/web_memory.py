@@ -21,7 +21,7 @@ import psutil
 from load import QUESTIONS, HttpReader, ask
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from chat_server import client, serve  # noqa: E402
+from chat_server import client, mode_line, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -75,12 +75,13 @@ def main() -> int:
 
         write(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))], fresh=True)
 
-    proc, url = serve(index_dir, output=False)
+    proc, url = serve(index_dir)
     errors: list[str] = []
     print(f"Web chat server RSS over {args.questions} API questions ({args.workers} HTTP workers, one session each)\n")
     print("| point | questions | RSS MB | growth since warm-up MB | questions/s |")
     print("|---|---:|---:|---:|---:|", flush=True)
     try:
+        mode_line(proc)  # serving (importing gradio on a loaded machine can take minutes)
         ask(client(url), QUESTIONS[0])
         server = psutil.Process(proc.pid)
         first = server.memory_info().rss
@@ -96,8 +97,7 @@ def main() -> int:
             rss = server.memory_info().rss
             row(f"+{done} questions", done, rss, base, time.monotonic() - start)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
         tmp.cleanup()
 
     growth = (rss - base) / MB
