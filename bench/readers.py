@@ -111,6 +111,8 @@ def run(questions: list[dict], root: Path, model: str | None) -> list[dict]:
                     "sentence": ans.sentence,
                     "gold_rank": ranks[0] if ranks else None,
                     "outcome": judge(q, ans),
+                    "verdict": getattr(ans, "verdict", None),
+                    "features": getattr(ans, "features", {}),
                     "ms": round(ms, 2),
                 }
             )

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa.answer import EXTRACTORS, Candidate, Extractor, Placement, Question, question_type, register, unregister
-from qa.answer.extractors import KIND_PENALTY, PART_PENALTY, RULED_OUT, YEAR_PENALTY
+from qa.answer.extractors import KIND_PENALTY, RULED_OUT
+from qa.answer.numbers import PART_PENALTY, YEAR_PENALTY
 from qa.answer.spans import Span
 from qa.index import Index
 from qa.search import Passage

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..search import Passage
 from ..text import has_cjk, to_simplified
-from .patterns import NAME_TAGS, pos_tags
+from .patterns import NAME_TAGS, YEAR_ASKED, pos_tags
 
 if TYPE_CHECKING:
     from .question import Question
@@ -85,7 +85,18 @@ def calibrated(question: Question, best: Sentence, spans: list[Span], features: 
         conf = min(conf, cap)  # the sentence does not speak of what was asked (株洲的人口)
     if conf > cap and unmentioned_names(question.text, best.passage, question.translated):
         conf = cap  # the mayor of 株洲 is not the mayor of 长沙
+    if conf > cap and other_year(question, best):
+        conf = cap  # 2019年 asked, a 2020 figure found
     return conf
+
+
+def other_year(question: Question, best: Sentence) -> bool:
+    """The question names a year the sentence does not, and the sentence names another (or its passage none)."""
+    missing = [y for y in YEAR_ASKED.findall(question.norm) if y not in best.norm]
+    if not missing:
+        return False
+    text = to_simplified(best.passage.article_title + best.passage.text)
+    return bool(YEAR_ASKED.search(best.norm)) or any(y not in text for y in missing)
 
 
 def unmentioned_names(question: str, passage: Passage, translated: list | None = None) -> list[str]:

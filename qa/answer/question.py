@@ -46,6 +46,7 @@ class Question:
     chars: list[str]  # its content characters
     idf: Callable[[str], float]
     translated: list | None  # an English question's qa.translate terms
+    restricted: str = ""  # its words as a label prints them (市里派了 → 市派): what a part of a total is named by
 
     @property
     def qtype(self) -> str:
@@ -86,6 +87,7 @@ class Question:
             chars=[c for c in dict.fromkeys(INTERROGATIVE.sub("", norm)) if has_cjk(c) and c not in FUNCTION_CHARS],
             idf=idf,
             translated=translated,
+            restricted=re.sub(r"(?<=[省市县区乡镇村])里|[了的]", "", _squeeze(norm)),
         )
 
 
