@@ -125,11 +125,18 @@ def _label_pairs(sentence: str, sp: Span) -> frozenset[str]:
 
 
 def _names(question: Question, label: frozenset[str]) -> bool:
-    """The question names what only this number's label says (市里派 → 市派; English: a translated word in it)."""
+    """The question names what only this number's label says (市里派 → 市派; English: provincial → 省, 省派)."""
     if not question.english:
         return any(pair in question.restricted for pair in label)
-    alts = {t for alts, _ in question.terms for t, _ in alts}
-    return any(t in pair for t in alts for pair in label)
+    heads = {_head_char([t for t, _ in alts]) for alts, _ in question.terms} - {None}
+    return any(pair[0] in heads for pair in label)
+
+
+def _head_char(translations: list[str]) -> str | None:
+    """The character most of a word's translations start with (provincial: 省城, 省会, 副省级… → 省), if any."""
+    firsts = [t[0] for t in translations if t]
+    top = max(set(firsts), key=firsts.count, default=None)
+    return top if top and firsts.count(top) * 2 >= len(firsts) and firsts.count(top) > 1 else None
 
 
 def _parts(sentence: str, spans: list[Span]) -> list[Span]:

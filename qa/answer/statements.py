@@ -96,7 +96,8 @@ class YesNo(Extractor):
         chars = set(question.chars)
         for sp in spans:
             c = sp.candidate
-            sp.score += CHAR_WEIGHT * len(chars & set(c.norm)) / max(len(chars), 1)
+            # what the question says around 是不是 is no gap to fill: the clause's own words rank it
+            sp.score = sp.context + CHAR_WEIGHT * len(chars & set(c.norm)) / max(len(chars), 1)
             if len(c.text) <= LONG_CLAUSE:
                 continue
             ends = [c.norm.rfind(w) + len(w) for w in words if w in c.norm]
@@ -106,10 +107,10 @@ class YesNo(Extractor):
 
     def verdict(self, question: Question, sentence: str, answer: str) -> str | None:
         """no: the clause negates what the question does not (尚未完成 for 是不是已经完工); yes: it says most of the
-        question unnegated; else None (the clause is shown, the reader judges)."""
+        question unnegated itself; else None (the clause is shown, the reader judges)."""
         asked = ASKS_YES_NO_ZH.sub("", question.norm)
         asked_negated = bool((NEGATION_EN if question.english else NEGATION).search(asked))
         negated = bool(NEGATION.search(answer))
         if negated != asked_negated:
             return "no"
-        return "yes" if coverage(question.terms, sentence) >= YES_COVERAGE and not negated else None
+        return "yes" if coverage(question.terms, answer) >= YES_COVERAGE and not negated else None
