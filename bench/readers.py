@@ -3,6 +3,7 @@ partial / wrong / abstained, by set, language and style, with ask latency.
 
     python bench/readers.py --split dev                 # the half that may be tuned on
     python bench/readers.py --split test --save out.json  # the held-out half: report, never tune
+    python bench/readers.py --split dev --save dev.json   # records bench/answers.py --fit calibrates on
 
 The three collections (the sample issue, cmrc2018 and drcd passages) are indexed once into --index-root
 (default: a temporary directory; give one to reuse the indexes between runs of the same code)."""
@@ -14,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 from collections import defaultdict
 from pathlib import Path
 
@@ -111,6 +113,7 @@ def run(questions: list[dict], root: Path, model: str | None) -> list[dict]:
                     "sentence": ans.sentence,
                     "gold_rank": ranks[0] if ranks else None,
                     "outcome": judge(q, ans),
+                    "candidate_outcome": judge(q, SimpleNamespace(text=ans.candidate, verdict=ans.verdict)),
                     "verdict": getattr(ans, "verdict", None),
                     "features": getattr(ans, "features", {}),
                     "ms": round(ms, 2),

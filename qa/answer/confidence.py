@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FITTED = Path(__file__).with_name("confidence.json")
 _fitted = json.loads(FITTED.read_text(encoding="utf-8"))
 WEIGHTS: dict[str, float] = _fitted["weights"]  # bias and one weight per feature
-THRESHOLDS: dict[str, float] = _fitted["thresholds"]  # by question language: below it, no short answer
+THRESHOLDS: dict[str, float] = _fitted["thresholds"]  # by language (zh, en) or language/type (zh/list): below it, none
 MIN_SUPPORT: dict[str, float] = _fitted["min_support"]  # by question language: less support rules the answer out
 RULED_OUT_SHARE = 0.5  # the confidence of a ruled-out answer is at most this share of the threshold
 NO_CANDIDATE_SHARE = 0.5  # no candidate: this share of what the sentence alone would give

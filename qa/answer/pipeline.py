@@ -145,7 +145,7 @@ def extract(
     before it, where a "当天" at the start of a paragraph finds its date.
     """
     q = Question.read(question, idf, df, translated)
-    threshold = THRESHOLDS[q.language] if threshold is None else threshold
+    threshold = THRESHOLDS.get(f"{q.language}/{q.qtype}", THRESHOLDS[q.language]) if threshold is None else threshold
     sents = sentence_step.sentences(passages, max_passages)
     if not sents:
         return Answer(question, None, None, None, list(passages), 0.0, q.qtype)

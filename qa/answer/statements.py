@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 ITEM = r"[^，,。；;：:！？!?、\s]"
 LIST = re.compile(rf"{ITEM}+(?:、{ITEM}+)+|(?:《[^《》]+》[、和及与]?){{2,}}")  # 长沙、株洲南、湘潭; 《…》《…》
-LEADING_TAGS = ("v", "p", "c", "d", "r", "m", "f", "u")  # words before a list's first item (研究, 向, 像是)
-TRAILING_TAGS = ("v", "p", "d", "r", "m", "t", "u", "y", "f")  # words after its last one (提供, 每日, 都)
+LEADING_TAGS = frozenset("v vn vshi vyou p c".split())  # what ends the words before a list's first item (通过, 向, 研究)
+TRAILING_TAGS = frozenset("v vshi vyou p d r m t u uj ul uz y f".split())  # the words after its last one (提供, 每日, 都)
 LIST_END = re.compile(r"等.*$")
 CLAUSE = re.compile(r"[^，,。；;：:！？!?、]+")
 MIN_CLAUSE = 2
@@ -52,20 +52,22 @@ class Listing(Extractor):
 
 
 def _trimmed(norm: str, a: int, b: int) -> tuple[int, int]:
-    """The list without the words printed before its first item or after its last (研究“四上”企业培育、审计、信访等)."""
+    """The list without the words printed before its first item (渌口区通过|政府调研) or after its last (标杆调研|等)."""
     if norm[a] == "《":
         return a, b
     items = norm[a:b].split("、")
     longest = max(len(i) for i in items[1:-1] or items[1:])
-    for w, f in pos_tags(items[0]):
-        if len(items[0]) - len(w) < 1 or len(items[0]) <= longest + 1 or not f.startswith(LEADING_TAGS):
-            break
-        a += len(w)
-        items[0] = items[0][len(w) :]
+    if len(items[0]) > longest + 1:
+        pos = 0
+        for w, f in pos_tags(items[0]):
+            pos += len(w)
+            if f in LEADING_TAGS and len(items[0]) - pos >= 2:
+                a += pos
+                break
     last = LIST_END.sub("", items[-1])
     pos = 0
     for w, f in pos_tags(last):
-        if pos > 0 and f.startswith(TRAILING_TAGS):
+        if pos > 0 and f in TRAILING_TAGS:
             break
         pos += len(w)
     return a, b - len(items[-1]) + pos
