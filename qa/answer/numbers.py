@@ -10,6 +10,7 @@ from . import finders
 from .extractors import KIND_PENALTY, RULED_OUT, Candidate, Extractor, as_candidates
 from .patterns import (
     CALENDAR_YEAR,
+    DAY,
     DURATION_ASKED_EN,
     DURATION_ASKED_ZH,
     DURATION_CUES,
@@ -57,7 +58,9 @@ class Quantity(_Measured):
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
         halves = [(m.start(), m.end(), m.group("unit")) for m in HALF_DURATION.finditer(norm)]
-        return as_candidates(sentence, [_cued(norm, f) for f in finders.numbers(norm, counts=True)] + halves)
+        days = [m.span() for m in DAY.finditer(norm)]
+        numbers = [f for f in finders.numbers(norm, counts=True) if not any(a <= f[0] < b for a, b in days)]
+        return as_candidates(sentence, [_cued(norm, f) for f in numbers] + halves)  # 5月21日: no 21 days
 
     def fit(self, question: Question, candidate: Candidate) -> float | None:
         if duration_asked(question):

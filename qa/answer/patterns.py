@@ -21,7 +21,7 @@ UNITS = sorted(
 UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUM = r"(?:\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
 _MAG = r"(?:[万亿千百]|万亿)?"
-QUANTITY = re.compile(rf"(?<![\d.])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?P<unit>{UNIT_RE})?")
+QUANTITY = re.compile(rf"(?<![\d.])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?:\s?(?P<unit>{UNIT_RE}))?")  # 5 分钟 too
 PERCENT = re.compile(
     rf"(?<![\d.])(?:\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二三四五六七八九十百点]+|\d+(?:\.\d+)?个?百分点|{_NUM}倍|[一二三四五六七八九十]成)"
 )
@@ -79,6 +79,7 @@ GENERIC_ZH = frozenset("年 月 日 时 图 作 组 市 村 老 人 个 家 是 
 NAME_TAGS = ("ns", "nr", "nt", "nrt")  # jieba's tags of places, people and bodies
 ASKED_UNIT_ZH = re.compile(rf"(?:多少|几)(?:个)?({UNIT_RE})")
 ASKED_MONEY_ZH = re.compile(r"多少(钱|资金|经费|金额)")
+ASKED_MONEY_EN = re.compile(r"\bhow much\b.*\b(cost|costs|ticket|tickets|fare|fares|price|pay|charge)\b", re.I)
 ASKED_COUNT_EN = re.compile(r"\bhow (?:many|much) ((?:[\w-]+ ?){1,4})", re.I)
 LINKER = re.compile(r"([到至为是达])了?(?:多少|几)")  # 缩短到几个: the answer follows 到 in the text
 LINKER_AS_PRINTED = {"是": "为"}  # 是多少 is printed 为 45支

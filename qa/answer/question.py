@@ -10,6 +10,7 @@ from ..text import bigrams, has_cjk, to_simplified
 from .extractors import OTHER, Extractor, asked_type
 from .patterns import (
     ASKED_COUNT_EN,
+    ASKED_MONEY_EN,
     ASKED_MONEY_ZH,
     ASKED_UNIT_ZH,
     CLASS_NOUN,
@@ -106,6 +107,8 @@ def question_unit(question: str) -> str | None:
         if m:
             return m.group(1)
         return "元" if ASKED_MONEY_ZH.search(q) else None
+    if ASKED_MONEY_EN.search(q):
+        return "元"  # how much is a ticket: an amount of money, not 3.5对
     m = ASKED_COUNT_EN.search(q)
     for w in m.group(1).lower().split() if m else []:
         if w in EN_UNITS:

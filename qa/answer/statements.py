@@ -38,7 +38,7 @@ class Listing(Extractor):
     asked_zh = re.compile(r"哪些|哪几(?![年月天日号点时])|哪[两三四五六七八九十](?!年)|都有什么|包括什么|都有谁")
     asked_en = re.compile(
         r"\bwhich (two|three|four|five|six)\b|\bwho else\b|\bwhat (are|were) the \w+s\b"
-        r"|\bwhich \w+(?<!s)s\b(?! (is|was|has)\b)|\bname the\b",
+        r"|\bwhich \w+(?<!s)s (are|were|have)\b|\bname the\b",
         re.I,
     )
 
@@ -46,7 +46,7 @@ class Listing(Extractor):
         out = []
         for m in LIST.finditer(norm):
             a, b = _trimmed(norm, m.start(), m.end())
-            if b - a > 2:
+            if b - a > 2 and len(norm[a:b].split("、")[-1]) > 1:  # …其他社会、和: no last item, no list
                 out.append(Candidate(sentence[a:b], a))
         return out
 
