@@ -148,6 +148,7 @@ def test_list_and_yes_no_questions_are_typed_before_the_names_and_numbers_they_h
     assert question_type("株洲站的改造是不是已经完工了?") == "yesno"
     assert question_type("Is there a lift for disabled passengers?") == "yesno"
     assert question_type("秋田大曲站拿过什么设计大奖吗?") != "yesno"  # 什么 asks for a name
+    assert question_type("尤金袋鼠奶里的那种蛋白质叫什么?") != "yesno"
 
 
 def test_the_clause_that_settles_a_yes_no_question_and_its_verdict():

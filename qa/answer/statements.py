@@ -30,7 +30,7 @@ NEGATION_EN = re.compile(r"\b(not|never|no)\b|n't\b", re.I)
 CHAR_WEIGHT = 0.5  # on the share of the question's characters in a clause (完工 ~ 完成)
 YES_COVERAGE = 0.6  # a clause holding this share of the question's words, unnegated, says yes
 WH_ZH = re.compile(r"什么|谁|多少|几|哪|何|怎")
-ASKS_YES_NO_ZH = re.compile(r"是否|是不是|有没有|有无|能不能|可不可以|会不会|能否|[吗么][?？!！]*\s*$")
+ASKS_YES_NO_ZH = re.compile(r"是否|是不是|有没有|有无|能不能|可不可以|会不会|能否|吗[?？!！]*\s*$")  # not 什么?
 
 
 class Listing(Extractor):
