@@ -25,6 +25,7 @@ from .patterns import (
     PLACE_SUFFIX,
     SAME_DAY,
     TIME,
+    TITLE,
     clause_bounds,
 )
 from .sentences import sentence_start
@@ -229,6 +230,17 @@ class Person(_Named):
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
         return as_candidates(sentence, finders.person_names(norm))
+
+    def context(self, question: Question, sentence_norm: str, candidate: Candidate, clause: float) -> float:
+        """市委副书记、市长、市政府党组书记阳卫国: the titles listed before a name are all its own (the mayor asked)."""
+        a, b = clause_bounds(sentence_norm, candidate.start, candidate.end)
+        start = a
+        while start > 1 and sentence_norm[start - 1] == "、":
+            before, _ = clause_bounds(sentence_norm, start - 2, start - 2)
+            if not TITLE.search(sentence_norm[before : start - 1]):
+                break
+            start = before
+        return max(clause, coverage(question.span_terms, sentence_norm[start:b])) if start < a else clause
 
     def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
         """The reporters of a byline (记者/邓伟勇) are not who the story is about, unless the question asks for them."""
