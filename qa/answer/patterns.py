@@ -21,7 +21,7 @@ UNITS = sorted(
 UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUM = r"(?:\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
 _MAG = r"(?:[万亿千百]|万亿)?"
-QUANTITY = re.compile(rf"(?<![\d.])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?:\s?(?P<unit>{UNIT_RE}))?")  # 5 分钟 too
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?:\s?(?P<unit>{UNIT_RE}))?")  # 5 分钟 too
 PERCENT = re.compile(
     rf"(?<![\d.])(?:\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二三四五六七八九十百点]+|\d+(?:\.\d+)?个?百分点|{_NUM}倍|[一二三四五六七八九十]成)"
 )
