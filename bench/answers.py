@@ -88,7 +88,7 @@ def threshold_for(records: list[dict], weights: dict, precision: float, label: s
                 is_right(r, label),
             )
             for r in records
-            if r["candidate"] is not None
+            if r["candidate"] is not None and not r["features"].get("ruled_out")  # a capped one is never shown
         ),
         reverse=True,
     )
@@ -123,7 +123,10 @@ def fitted(records: list[dict], readers: list[dict], label: str, precision: floa
             typed = [r for r in rs if r["qtype"] == qtype and r["candidate"] is not None]
             if len(typed) >= MIN_TYPED:
                 thresholds[f"{lang}/{qtype}"] = threshold_for(typed, weights, precision, label)
-    by_language = {lang: [r for r in records if _language(r) == lang] for lang in LANGUAGES}
+    by_language = {  # the bench records of a language, else (none given) the reader-phrased ones
+        lang: [r for r in records if _language(r) == lang] or [r for r in readers if _language(r) == lang]
+        for lang in LANGUAGES
+    }
     return {
         "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
         f" candidate is right' (label {label}; reader-phrased records weighted {READERS_WEIGHT}); thresholds: per"

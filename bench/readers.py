@@ -15,9 +15,9 @@ import json
 import sys
 import tempfile
 import time
-from types import SimpleNamespace
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 

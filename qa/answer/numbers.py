@@ -19,6 +19,7 @@ from .patterns import (
     PERCENT_UNITS,
     TOTAL_ASKED,
     clause_bounds,
+    label_form,
 )
 from .units import counted_noun, fitting_units
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 YEAR_PENALTY = 0.3  # quantity: a calendar year (2020年) is not a number of years
 PART_PENALTY = 1.0  # quantity: a total or part the question does not ask for (市派 asked: not 362 nor 省派5支)
-LABEL_CHARS = 10  # the characters before a number (in its clause) that say what it counts (市派驻村工作队45支)
+LABEL_CHARS = 16  # the characters before a number (in its clause) that say what it counts (市派驻村工作队45支)
 
 
 class _Measured(Extractor):
@@ -123,7 +124,7 @@ def _label_pairs(sentence: str, sp: Span) -> frozenset[str]:
     """The character pairs of what is printed before the number in its clause (其中省派驻村工作队5支: 省派, 派驻…)."""
     a, _ = clause_bounds(sentence, sp.start, sp.end)
     label = re.sub(r"^其中", "", sentence[max(a, sp.start - LABEL_CHARS) : sp.start])
-    label = re.sub(r"[\d.,]+[^\d]*$", "", label) if re.search(r"\d", label) else label
+    label = label_form(re.sub(r"[\d.,]+[^\d]*$", "", label) if re.search(r"\d", label) else label)
     return frozenset(label[i : i + 2] for i in range(len(label) - 1))
 
 

@@ -156,6 +156,11 @@ def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in posseg.cut(text))
 
 
+def label_form(text: str) -> str:
+    """Text as a label of a number prints it: 市里派了 → 市派 (里 after a level of government, 了 and 的 dropped)."""
+    return re.sub(r"(?<=[省市县区乡镇村])里|[了的]", "", text)
+
+
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause (between commas, colons, quotes...) holding text[start:end]."""
     left = max((m.end() for m in CLAUSE_END.finditer(text, 0, start)), default=0)

@@ -165,6 +165,7 @@ def extract(
     placed = _placed(q, best, span, shown, preceding)
     if shown and placed.text is None:
         conf = min(conf, ruled_out_cap(threshold))  # 当天 with no date before it
+    feats["ruled_out"] = float(conf <= ruled_out_cap(threshold))  # never shown, whatever the threshold
     answer_end = placed.answer_start + len(placed.text) if placed.text and placed.answer_start is not None else None
     verdict = q.extractor.verdict(q, placed.sentence, placed.text) if placed.text else None
     return Answer(

@@ -21,6 +21,7 @@ from .patterns import (
     INTERROGATIVE,
     LINKER,
     LINKER_AS_PRINTED,
+    label_form,
 )
 from .terms import Terms, context_units, question_terms
 
@@ -88,7 +89,7 @@ class Question:
             chars=[c for c in dict.fromkeys(INTERROGATIVE.sub("", norm)) if has_cjk(c) and c not in FUNCTION_CHARS],
             idf=idf,
             translated=translated,
-            restricted=re.sub(r"(?<=[省市县区乡镇村])里|[了的]", "", _squeeze(norm)),
+            restricted=label_form(_squeeze(norm)),
         )
 
 

@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 
 ITEM = r"[^，,。；;：:！？!?、\s]"
 LIST = re.compile(rf"{ITEM}+(?:、{ITEM}+)+|(?:《[^《》]+》[、和及与]?){{2,}}")  # 长沙、株洲南、湘潭; 《…》《…》
-LEADING_TAGS = frozenset("v vn vshi vyou p c".split())  # what ends the words before a list's first item (通过, 向, 研究)
-TRAILING_TAGS = frozenset("v vshi vyou p d r m t u uj ul uz y f".split())  # the words after its last one (提供, 每日, 都)
+LEADING_TAGS = frozenset(
+    "v vn vshi vyou p c".split()
+)  # what ends the words before a list's first item (通过, 向, 研究)
+TRAILING_TAGS = frozenset(
+    "v vshi vyou p d r m t u uj ul uz y f".split()
+)  # the words after its last one (提供, 每日, 都)
 LIST_END = re.compile(r"等.*$")
 CLAUSE = re.compile(r"[^，,。；;：:！？!?、]+")
 MIN_CLAUSE = 2
