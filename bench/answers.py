@@ -119,6 +119,10 @@ def fitted(records: list[dict], readers: list[dict], label: str, precision: floa
     for lang in LANGUAGES:
         rs = [r for r in calibrating if _language(r) == lang]
         thresholds[lang] = threshold_for(rs, weights, precision, label)
+        if thresholds[lang] >= 1.0 and readers:  # too few right answers to reach it: pooled with the bench's
+            pooled = rs + [r for r in records if _language(r) == lang]
+            thresholds[lang] = threshold_for(pooled, weights, precision, label)
+            continue  # and no type has data enough for its own
         for qtype in sorted({r["qtype"] for r in rs}):
             typed = [r for r in rs if r["qtype"] == qtype and r["candidate"] is not None]
             if len(typed) >= MIN_TYPED:
@@ -131,7 +135,8 @@ def fitted(records: list[dict], readers: list[dict], label: str, precision: floa
         "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
         f" candidate is right' (label {label}; reader-phrased records weighted {READERS_WEIGHT}); thresholds: per"
         f" question language (and language/type with {MIN_TYPED}+ candidates), the lowest confidence whose answers"
-        f" above it were right {precision:.0%} of the time on the {'reader-phrased' if readers else 'bench'} records;"
+        f" above it were right {precision:.0%} of the time on the {'reader-phrased' if readers else 'bench'} records"
+        " (a language they never reach it for: pooled with its bench records, no type thresholds);"
         f" min_support: per language, percentile {SUPPORT_PERCENTILE} of the sentence support (Chinese: share of the"
         " question's words; English: cosine) of right answers on the bench records",
         "weights": weights,
