@@ -30,8 +30,10 @@ lint: setup
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-bench: setup
-	$(PY) bench/run_all.py
+bench: setup  # quality and speed tables of README (tens of minutes on 2 cores)
+	$(PY) bench/quality.py
+	$(PY) bench/readers.py --split test
+	$(PY) bench/speed.py
 
 clean:
-	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json tests/artifacts bench/out
+	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json index/sources tests/artifacts bench/out

@@ -84,10 +84,10 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="qa-load-")
     index_dir = Path(args.index_dir) if args.index_dir else Path(tmp.name) / "index"
     if not (index_dir / "qa.db").is_file():
-        from qa.index import write
+        from qa.archive import build
         from qa.parse import parse_file
 
-        write(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))], fresh=True)
+        build(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))])
 
     t0 = time.monotonic()
     proc, url = serve(index_dir)

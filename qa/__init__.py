@@ -9,7 +9,7 @@ qa.retrieve("how many work teams were dispatched?")   # same, on the default ind
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["Index", "Passage", "Answer", "retrieve", "ask", "QAError", "ParseError"]
+__all__ = ["Index", "Passage", "Answer", "retrieve", "ask", "QAError", "ParseError", "ModelError"]
 
 _cache: dict = {}
 
@@ -27,14 +27,10 @@ def __getattr__(name):  # keep `import qa` cheap: heavy modules load on first us
         from .answer import Answer
 
         return Answer
-    if name == "QAError":
-        from .errors import QAError
+    if name in ("QAError", "ParseError", "ModelError"):
+        from . import errors
 
-        return QAError
-    if name == "ParseError":
-        from .parse import ParseError
-
-        return ParseError
+        return getattr(errors, name)
     raise AttributeError(f"module 'qa' has no attribute {name!r}")
 
 

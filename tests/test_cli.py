@@ -56,7 +56,7 @@ def test_build_with_flags_and_list(capsys, tmp_path, sample_path):
     "content, message",
     [
         (b"", "empty file"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "not a text file"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, "not a text file"),
         (b"\x81\x20abc\xff\xfe\x81" * 20, "cannot decode"),
     ],
 )

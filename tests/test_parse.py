@@ -229,7 +229,7 @@ def test_decode_prefers_utf8_then_gb18030():
 
 
 def binary_data():
-    return b"\x89PNG\r\n\x1a\n" + random.Random(0).randbytes(2048)
+    return b"\x7fELF\x02\x01\x01\x00" + random.Random(0).randbytes(2048)
 
 
 def gb18030_junk():
@@ -249,6 +249,7 @@ def gb18030_junk():
         ("\u3000\u3000\n\u00a0\n".encode("utf-8"), "empty file"),
         (codecs.BOM_UTF16_LE + "  \n".encode("utf-16-le"), "empty file"),
         (binary_data(), "not a text file (binary data)"),
+        (b"\x89PNG\r\n\x1a\n" + random.Random(0).randbytes(2048), "not a readable image (damaged, or not an image)"),
         (b"## t\n" + bytes(range(1, 32)) * 4, "not a text file (binary data)"),
         ("## 标题\n正文".encode() + b"\x81\x20abc" * 20, "cannot decode text"),
         (gb18030_junk(), "not a text file (decodes to mostly unreadable characters)"),

@@ -1,49 +1,13 @@
-"""Read one newspaper-issue text file into an Issue of articles and paragraphs."""
+"""The text reader: decode an issue text file, and the `## title` text format → articles, with layout repair."""
 
 from __future__ import annotations
 
 import codecs
 import datetime as _dt
-import hashlib
 import re
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
 
-
-class ParseError(ValueError):
-    """A file that cannot be read as an issue; the message is one line naming the file."""
-
-
-@dataclass
-class Paragraph:
-    no: int
-    text: str
-    kind: str
-    section: str | None
-    line: int
-
-
-@dataclass
-class Article:
-    no: int
-    title: str
-    kickers: list[str] = field(default_factory=list)
-    reporters: list[str] = field(default_factory=list)
-    bylines: list[str] = field(default_factory=list)
-    paragraphs: list[Paragraph] = field(default_factory=list)
-
-
-@dataclass
-class Issue:
-    issue_id: str
-    paper: str | None
-    date: str | None
-    source: str
-    source_hash: str
-    articles: list[Article] = field(default_factory=list)
-
+from .model import Article, Paragraph, SourceLine, fail
 
 _ARTICLE = re.compile(r"##(?!#)\s*(.*)")
 _KICKER = re.compile(r"#{3,}\s*(.*)")
@@ -58,7 +22,7 @@ _HEAD = r"(?:(?P<paper>[^\s·・•()（）/／]{2,12})[·・•])?(?P<outlet>[^
 _BRACKET_BYLINE = re.compile(_HEAD + r"[(（](?P<inner>[^()（）]*?" + _ROLE + r"[^()（）]*)[)）]")
 # "株洲日报·掌上株洲记者/胡文浩" on a line of its own
 _BARE_BYLINE = re.compile(_HEAD + r"(?P<inner>" + _ROLE + r"[^。！？!?；;，,：:]*)")
-_DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
+DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -66,10 +30,6 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-
-
-def _fail(name: str, why: str):
-    raise ParseError(" ".join(f"{name}: {why}".splitlines()))
 
 
 def _readable(c: str) -> bool:
@@ -89,10 +49,10 @@ def _readable(c: str) -> bool:
 def decode(data: bytes, name: str = "<bytes>") -> str:
     """Decode issue bytes: BOM, else strict UTF-8, else strict GB18030; refuse non-text."""
     if not data:
-        _fail(name, "empty file")
+        fail(name, "empty file")
     enc = next((e for bom, e in _BOMS if data.startswith(bom)), None)
     if enc is None and b"\0" in data:
-        _fail(name, "not a text file (binary data)")
+        fail(name, "not a text file (binary data)")
     for enc in [enc] if enc else ["utf-8", "gb18030"]:  # noqa: B020 - the loop picks the encoding that decodes
         try:
             text = data.decode(enc)
@@ -100,17 +60,17 @@ def decode(data: bytes, name: str = "<bytes>") -> str:
         except UnicodeDecodeError:
             pass
     else:
-        _fail(name, "cannot decode text (not UTF-8, UTF-16 or GB18030)")
+        fail(name, "cannot decode text (not UTF-8, UTF-16 or GB18030)")
     if not text.strip():
-        _fail(name, "empty file (only whitespace)")
+        fail(name, "empty file (only whitespace)")
     controls = sum(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v" for c in text)
     if "\0" in text or controls > 0.02 * len(text):
-        _fail(name, "not a text file (binary data)")
+        fail(name, "not a text file (binary data)")
     # GB18030 decodes almost any byte soup, so also ask whether the result reads as text
     if enc == "gb18030":
         visible = [c for c in text if not c.isspace()]
         if sum(map(_readable, visible)) < 0.5 * len(visible):
-            _fail(name, "not a text file (decodes to mostly unreadable characters)")
+            fail(name, "not a text file (decodes to mostly unreadable characters)")
     return text
 
 
@@ -123,7 +83,7 @@ def _ends_sentence(text: str) -> bool:
     return bool(bare) and bare[-1] in _ENDS
 
 
-def _byline(line: str) -> tuple[str, str | None, list[str]] | None:
+def byline(line: str) -> tuple[str, str | None, list[str]] | None:
     """(byline text, paper, reporter names) if the line starts with a byline."""
     m = _BRACKET_BYLINE.match(line) or (len(line) <= 60 and _BARE_BYLINE.fullmatch(line))
     if not m or not (m["paper"] or m["outlet"] == "" or m["outlet"].endswith("讯")):
@@ -155,12 +115,12 @@ def parse_text(text: str, *, name: str = "issue") -> list[Article]:
                 section = m[1]
             open_para = None
             continue
-        byline = _byline(line)
-        if byline:
+        credit = byline(line)
+        if credit:
             open_para = None
-            art.bylines.append(byline[0])
-            art.reporters += [n for n in dict.fromkeys(byline[2]) if n not in art.reporters]
-            if byline[0] == line:  # standalone byline or photo credit: metadata only
+            art.bylines.append(credit[0])
+            art.reporters += [n for n in dict.fromkeys(credit[2]) if n not in art.reporters]
+            if credit[0] == line:  # standalone byline or photo credit: metadata only
                 continue
         if (m := _BULLET.fullmatch(line)) or _NUMBERED.match(line):
             item = m[1] if m else line  # a number carries content, a dash does not
@@ -197,8 +157,8 @@ def parse_text(text: str, *, name: str = "issue") -> list[Article]:
     return articles
 
 
-def _date_in(text: str) -> str | None:
-    for m in _DATE.finditer(text):
+def date_in(text: str) -> str | None:
+    for m in DATE.finditer(text):
         try:
             return _dt.date(int(m[1]), int(m[3]), int(m[4])).isoformat()
         except ValueError:
@@ -206,32 +166,7 @@ def _date_in(text: str) -> str | None:
     return None
 
 
-def parse_bytes(
-    data: bytes, name: str, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None
-) -> Issue:
-    """Parse the raw bytes of the issue file called `name` (used like its path)."""
-    source = str(name)
-    stem = Path(source).stem or "issue"
-    if date is None:
-        date = _date_in(stem)
-    elif _DATE.fullmatch(str(date).strip()) and _date_in(str(date)):
-        date = _date_in(str(date))
-    else:
-        _fail(source, f"invalid date {date!r} (expected YYYY-MM-DD)")
-    articles = parse_text(decode(data, source), name=stem)
-    if paper is None:
-        found = Counter(b[1] for a in articles for s in a.bylines if (b := _byline(s)) and b[1])
-        paper = found.most_common(1)[0][0] if found else None
-    if issue_id is None:
-        if date is None:
-            issue_id = stem
-        elif paper:
-            issue_id = f"{paper}-{date}"
-        else:
-            issue_id = stem if _date_in(stem) == date else f"{stem}-{date}"
-    return Issue(issue_id, paper, date, source, hashlib.sha256(data).hexdigest(), articles)
-
-
-def parse_file(path, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None) -> Issue:
-    """Parse the issue file at `path`."""
-    return parse_bytes(Path(path).read_bytes(), str(path), issue_id=issue_id, date=date, paper=paper)
+def read(data: bytes, name: str) -> list[SourceLine]:
+    """A text file in the `## title` format, line by line."""
+    text = decode(data, name)
+    return [SourceLine(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
