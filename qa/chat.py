@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .errors import IndexMissing, QAError
 from .guard import MAX_UPLOAD_FILES
-from .index import MAX_QUESTION_CHARS, Index, read_issue_files
+from .index import MAX_QUESTION_CHARS, Index
+from .inputs import read_issue_files
 from .parse import ParseError
 from .render import answer_html, explain_html, text
 from .search import MODES

@@ -11,7 +11,8 @@ from .access import Access
 from .chat import EXAMPLES, K_MAX, Archive, ask, conversation, kept_records, one_line, read_uploads
 from .errors import QAError
 from .guard import Guard
-from .index import max_issue_bytes, write
+from .index import write
+from .inputs import max_issue_bytes
 from .parse import ParseError
 from .render import text
 from .search import MODES
