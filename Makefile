@@ -36,4 +36,4 @@ bench: setup  # quality and speed tables of README (tens of minutes on 2 cores)
 	$(PY) bench/speed.py
 
 clean:
-	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json tests/artifacts bench/out
+	rm -rf index/*.faiss index/lexical-* index/qa.db* index/manifest.json index/sources tests/artifacts bench/out

@@ -26,9 +26,10 @@ def main() -> int:
     import tempfile
 
     from qa import store
+    from qa.archive import build
     from qa.evaluate import bench_issue, read_jsonl
-    from qa.index import Index, write
-    from qa.search import document_frequency, fetch_passages, rank
+    from qa.index import Index
+    from qa.search import fetch_passages, rank
     from qa.translate import translate
 
     passages = read_jsonl(BENCH / "cmrc2018" / "passages.jsonl")
@@ -37,22 +38,22 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="qa-en-")
     path = Path(args.index_dir or Path(tmp.name) / "index")
     if not store.is_index(path):
-        write(path, [bench_issue(passages)], fresh=True, max_chars=10**9)
+        build(path, [bench_issue(passages)], fresh=True, max_chars=10**9)
     index = Index.open(path)
-    derived = index._current()
+    files = index.search_files()
     t0 = time.perf_counter()
     qvecs = [index.embedder.encode_query(q["question"]) for q in questions]
     embed_ms = (time.perf_counter() - t0) * 1000 / len(questions)
     t0 = time.perf_counter()
-    terms = [translate(q["question"], lambda t: document_frequency(derived, t)) for q in questions]
+    terms = [translate(q["question"], files.document_frequency) for q in questions]
     translate_ms = (time.perf_counter() - t0) * 1000 / len(questions)
     groups = [[t.candidates for t in ts] for ts in terms]
 
     def recall(mode: str, use_terms: bool, weight: float | None = None) -> dict:
         ranks = []
         for q, v, g in zip(questions, qvecs, groups):
-            ranked = rank(derived, q["question"], v, 10, mode, terms=g if use_terms else None, dense_weight=weight)
-            hits = fetch_passages(index._con, ranked, 10)
+            ranked = rank(files, q["question"], v, 10, mode, terms=g if use_terms else None, dense_weight=weight)
+            hits = fetch_passages(index.store.passages, ranked, 10)
             gold = {article_of.get(str(p)) for p in q["passage_ids"]}
             ranks.append(next((r for r, h in enumerate(hits, 1) if h.article_no in gold), None))
         n = len(ranks)

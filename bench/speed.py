@@ -48,10 +48,10 @@ def peak_rss_mb() -> float:
 
 def bench_index() -> dict:
     """Indexing throughput on cmrc2018 passages (median 464 characters), split by stage."""
+    from qa.archive import add
     from qa.chunk import chunk_issue
     from qa.embed import load
     from qa.evaluate import bench_issue, read_jsonl
-    from qa.index import write
     from qa.parse import parse_file
     from qa.text import tokens
 
@@ -75,7 +75,7 @@ def bench_index() -> dict:
     embed_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        write(Path(tmp) / "ix", [issue], max_chars=10**9)
+        add(Path(tmp) / "ix", [issue], max_chars=10**9)
         total_s = time.perf_counter() - t
     return {
         "passages": n,
@@ -122,14 +122,14 @@ def bench_cold() -> dict:
 
 def build_synthetic(n: int, path: Path) -> dict:
     from bench.synthetic import base_paragraphs, base_vectors, seed_vectors, synthetic_issues
-    from qa.index import write
+    from qa.archive import add
 
     paras = base_paragraphs()
     vecs = base_vectors(paras)
     issues = synthetic_issues(n, paras)
     seed_vectors(path, issues, paras, vecs)
     t = time.perf_counter()
-    write(path, issues)
+    add(path, issues)
     return {"issues": len(issues), "build_s": round(time.perf_counter() - t, 1)}
 
 
@@ -161,14 +161,11 @@ def bench_scale_one(n: int, path: Path) -> dict:
 
 def bench_faiss(path: Path, n_queries: int = 200) -> dict:
     """Flat vs IVF vs HNSW on the stored vectors: recall@10 against flat, and latency."""
-    import sqlite3
-
     import faiss
 
     from qa import store
 
-    con = sqlite3.connect(path / store.DB_NAME)
-    ids, vecs = store.load_vectors(con, "use-multilingual-v3", 512)
+    ids, vecs = store.stored_vectors(path)
     rng = np.random.default_rng(1)
     queries = vecs[rng.choice(len(vecs), n_queries, replace=False)] + rng.normal(0, 0.05, (n_queries, 512)).astype(
         np.float32

@@ -8,7 +8,6 @@ use these numbers for quality.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -75,15 +74,9 @@ def seed_vectors(path: Path, issues: list[Issue], paragraphs, vectors: np.ndarra
     """Put the copies' vectors into the index's vector cache, so the write embeds nothing."""
     index_of = {p: i for i, (_, p) in enumerate(paragraphs)}
     rng = np.random.default_rng(len(issues))
-    path.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path / store.DB_NAME)
-    con.executescript(store.SCHEMA)
-    rows = []
+    seeded = {}
     for issue in issues:
         for c in chunk_issue(issue):
             v = vectors[index_of[c.text]] + rng.normal(0, noise, vectors.shape[1]).astype(np.float32)
-            v /= np.linalg.norm(v)
-            rows.append((DEFAULT_MODEL, c.content_hash, v.astype(np.float32).tobytes()))
-    con.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)", rows)
-    con.commit()
-    con.close()
+            seeded[c.content_hash] = (v / np.linalg.norm(v)).astype(np.float32)
+    store.seed_vectors(path, DEFAULT_MODEL, seeded)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,15 +16,15 @@ def _index_dir(args) -> Path:
 
 
 def _parse_files(args) -> list:
-    from .index import read_issue_files
+    from .inputs import read_issue_files
 
     return read_issue_files(args.files, issue_id=args.issue_id, date=args.date, paper=args.paper)
 
 
 def cmd_index_build(args) -> int:
-    from .index import write
+    from .archive import build
 
-    reports = write(_index_dir(args), _parse_files(args), model=args.model, fresh=True, progress=not args.quiet)
+    reports = build(_index_dir(args), _parse_files(args), model=args.model, fresh=args.fresh, progress=not args.quiet)
     for r in reports:
         print(r)
     print(f"index built at {_index_dir(args)}/")
@@ -31,11 +32,9 @@ def cmd_index_build(args) -> int:
 
 
 def cmd_index_add(args) -> int:
-    from .index import write
+    from .archive import add
 
-    reports = write(
-        _index_dir(args), _parse_files(args), model=args.model, replace=args.replace, progress=not args.quiet
-    )
+    reports = add(_index_dir(args), _parse_files(args), model=args.model, replace=args.replace, progress=not args.quiet)
     for r in reports:
         print(r)
     if all(r.status == "unchanged" for r in reports):
@@ -44,9 +43,9 @@ def cmd_index_add(args) -> int:
 
 
 def cmd_index_remove(args) -> int:
-    from .index import write
+    from .archive import remove
 
-    reports = write(_index_dir(args), [], remove=args.issue_ids)
+    reports = remove(_index_dir(args), args.issue_ids)
     for r in reports:
         print(r)
     return 0 if all(r.status == "removed" for r in reports) else 1
@@ -72,58 +71,60 @@ def cmd_index_list(args) -> int:
 
 
 def cmd_index_rebuild(args) -> int:
-    from .index import write
+    from .archive import rebuild
 
-    write(_index_dir(args), [], model=args.model, reembed=True, progress=not args.quiet)
-    print(f"re-embedded {_index_dir(args)}/")
+    reports = rebuild(_index_dir(args), model=args.model, progress=not args.quiet)
+    for r in reports:
+        print(r)
+    count = {
+        status: sum(r.status == status for r in reports) for status in ("reread", "reembedded", "lost (no kept file)")
+    }
+    lost = f"; {count['lost (no kept file)']} lost (no kept file)" if count["lost (no kept file)"] else ""
+    print(
+        f"rebuilt {_index_dir(args)}/: {count['reread']} issue(s) read again from their kept files,"
+        f" {count['reembedded']} from their stored passages{lost}"
+    )
     return 0
+
+
+def _repair(path: Path, problems: list) -> list:
+    """Repair what can be repaired; the problems left after (re-checked)."""
+    from . import store
+    from .archive import repair
+
+    for p in problems:
+        print(f"{'repairing' if p.repairable else 'cannot repair'}: {p}")
+    if any(p.repairable for p in problems):
+        repair(path)
+    problems, notes = store.check(path)
+    for n in notes:
+        print(f"note: {n}")
+    return problems
 
 
 def cmd_index_check(args) -> int:
     from . import store
-    from .errors import IndexCorrupt
 
     path = _index_dir(args)
+    tidied = store.tidy(path) if args.repair else []
     problems, notes = store.check(path)
-    repaired = False
-    for n in notes:
+    for n in tidied + notes:
         print(f"note: {n}")
+    found = len(problems)
     if problems and args.repair:
-        from .index import repair
-
-        unrepairable = (f"{store.DB_NAME} is damaged", f"{store.DB_NAME} records no", "issue ")
-        if any(p.startswith(unrepairable) or "belong to no issue" in p for p in problems):
-            raise IndexCorrupt(
-                f"{path}/{store.DB_NAME} itself is damaged ({problems[0]}); "
-                f"rebuild the index from the issue files: qa index build FILE..."
-            )
-        for p in problems:
-            print(f"repairing: {p}")
-        repair(path)
-        repaired = True
-        problems, more = store.check(path)
-        for n in more:
-            print(f"note: {n}")
+        problems = _repair(path, problems)
     for p in problems:
         print(f"problem: {p}")
     if problems:
-        print(
-            f"{path}/: {len(problems)} problem(s); fix them with: qa index check --repair "
-            f"(or, after a model change: qa index rebuild --model MODEL)",
-            file=sys.stderr,
+        fix = (
+            "fix them with: qa index check --repair (or, after a model change: qa index rebuild --model MODEL)"
+            if any(p.repairable for p in problems)
+            else "each names its fix"
         )
+        print(f"{path}/: {len(problems)} problem(s); {fix}", file=sys.stderr)
         return 1
-    con = store.open_readonly(path)
-    try:
-        meta = store.get_meta(con)
-        n_issues = con.execute("SELECT count(*) FROM issues").fetchone()[0]
-        n_passages = con.execute("SELECT count(*) FROM passages").fetchone()[0]
-    finally:
-        con.close()
-    print(
-        f"{path}/ is sound{' (repaired)' if repaired else ''}: "
-        f"generation {meta['generation']}, {n_issues} issues, {n_passages} passages, model {meta['model_id']}"
-    )
+    summary = store.summary(path)
+    print(f"{path}/ is sound{' (repaired)' if found else ''}: {summary}")
     return 0
 
 
@@ -310,8 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="build and maintain the index").add_subparsers(
         dest="index_command", required=True
     )
-    b = idx.add_parser("build", help="build a fresh index from issue files")
+    b = idx.add_parser("build", help="build the index from issue files (refused if it holds other issues)")
     b.add_argument("files", nargs="+", metavar="FILE")
+    b.add_argument("--fresh", action="store_true", help="start over: drop every issue not among the files")
     ad = idx.add_parser("add", help="add issue files to the index (created if needed)")
     ad.add_argument("files", nargs="+", metavar="FILE")
     ad.add_argument("--replace", action="store_true", help="swap an issue already indexed from another file")
@@ -330,11 +332,15 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true")
     common(ls, model=False)
     ls.set_defaults(func=cmd_index_list)
-    rb = idx.add_parser("rebuild", help="re-embed everything (e.g. with another --model), atomically")
+    rb = idx.add_parser(
+        "rebuild", help="read every issue again from its kept file and re-embed (e.g. with another --model), atomically"
+    )
     common(rb)
     rb.set_defaults(func=cmd_index_rebuild)
     ck = idx.add_parser("check", help="verify that database, search files and manifest agree (exit 1 if not)")
-    ck.add_argument("--repair", action="store_true", help="rebuild the search files and manifest from the database")
+    ck.add_argument(
+        "--repair", action="store_true", help="rebuild the search files and manifest from the database, tidy up"
+    )
     common(ck, model=False)
     ck.set_defaults(func=cmd_index_check)
 
@@ -398,19 +404,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args) -> int:
     from .embed import ModelError
     from .errors import QAError
     from .parse import ParseError
 
     try:
         return args.func(args)
-    except (QAError, ParseError, ModelError, ValueError, FileNotFoundError) as e:
+    except (QAError, ParseError, ModelError, ValueError) as e:
         print(f"qa: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("qa: interrupted; the index is unchanged unless a write had finished", file=sys.stderr)
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # a file of the user's: missing, unreadable, not writable
+        print(f"qa: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .procs import stopped_by_signals
+
+    args = build_parser().parse_args(argv)
+    try:
+        with stopped_by_signals():
+            return _run(args)
+    except BrokenPipeError:  # `qa ask ... | head`: the reader has gone, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt as e:
+        from .errors import Interrupted
+
+        said = str(e) if isinstance(e, Interrupted) else "nothing was written"
+        print(f"qa: interrupted; {said}", file=sys.stderr)
         return 130
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -89,24 +88,23 @@ class Embedder:
         return self._dim
 
     def encode_documents(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Normalised vectors of passages; large batches are spread over one worker process per core."""
+        """Normalised vectors of passages; large batches are spread over worker processes (qa.workers)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        st = self.st
-        encode = getattr(st, "encode_document", st.encode)
-        kwargs = dict(
-            batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
-        )
         workers = embed_workers(len(texts))
         if workers > 1:
-            with _single_threaded_children():
-                pool = st.start_multi_process_pool(["cpu"] * workers)
-            try:
-                vectors = encode(list(texts), pool=pool, chunk_size=16, **kwargs)
-            finally:
-                st.stop_multi_process_pool(pool)
-        else:
-            vectors = encode(list(texts), **kwargs)
+            from .workers import encode
+
+            return encode(self, list(texts), workers, progress)
+        return self.encode_here(list(texts), batch_size, progress)
+
+    def encode_here(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Normalised vectors of passages, embedded in this process."""
+        st = self.st
+        encode = getattr(st, "encode_document", st.encode)
+        vectors = encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_sentences(self, texts: list[str]) -> np.ndarray:
@@ -136,24 +134,27 @@ def embed_workers(n_texts: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_texts // MIN_TEXTS_PER_WORKER))
 
 
-@contextmanager
-def _single_threaded_children():
-    """Spawned workers inherit the environment: one BLAS/OpenMP thread each, so N workers use N cores without
-    oversubscription (several BLAS threads per worker were 6x slower here on a busy 2-core machine)."""
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: "1" for k in keys})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+_FACTORIES: dict[str, str] = {}  # model name → "module:attribute" of its embedder class (not sentence-transformers)
+
+
+def register(name: str, factory) -> None:
+    """Make load(name) build factory(name) instead of a sentence-transformers model: e.g. a fake model in tests. The
+    factory is a module-level callable (or its "module:attribute" path), so worker processes can import it too."""
+    _FACTORIES[name] = factory if isinstance(factory, str) else f"{factory.__module__}:{factory.__qualname__}"
+    load.cache_clear()
+
+
+def factory_of(name: str) -> str | None:
+    return _FACTORIES.get(name)
 
 
 @lru_cache(maxsize=4)
 def load(model: str | None = None) -> Embedder:
     """A shared Embedder per model name."""
-    return Embedder(model_name(model))
+    name = model_name(model)
+    if name in _FACTORIES:
+        import importlib
+
+        module, attribute = _FACTORIES[name].split(":")
+        return getattr(importlib.import_module(module), attribute)(name)
+    return Embedder(name)

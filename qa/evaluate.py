@@ -58,7 +58,8 @@ def evaluate(
     bench_dir is a bench folder (passages.jsonl + questions.jsonl, gold = passage_ids), or a questions .jsonl file
     over the issue files given as `issues` (gold = a passage of the question's article_title holding an answer).
     With answers=True, the answer metrics of the first mode's hits (see answer_metrics) are added as "answers"."""
-    from .index import Index, write
+    from .archive import build
+    from .index import Index
     from .parse import parse_file
 
     bench_dir = Path(bench_dir)
@@ -97,7 +98,7 @@ def evaluate(
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         path = Path(index_dir) if index_dir else Path(tmp) / "index"
         t0 = time.perf_counter()
-        write(
+        build(
             path,
             source,
             model=model,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .store import Derived
+from .store import SearchFiles
 from .text import has_cjk, tokens
 
 MODES = ("hybrid", "dense", "lexical")
@@ -60,77 +60,34 @@ class Passage:
         }
 
 
-def _lexical_scores(derived: Derived, query_tokens: list[str]) -> np.ndarray:
-    """BM25 score of every passage (row order of derived.bm25_ids)."""
-    ids = [derived.vocab[t] for t in query_tokens if t in derived.vocab]
-    if derived.bm25 is None or not ids:
-        return np.zeros(len(derived.bm25_ids), dtype=np.float32)
-    return derived.bm25.get_scores(ids).astype(np.float32)
-
-
-def _term_scores(derived: Derived, terms: list[list[tuple[str, float]]]) -> np.ndarray:
+def _term_scores(files: SearchFiles, terms: list[list[tuple[str, float]]]) -> np.ndarray:
     """Sum over terms of the best weighted BM25 score of one of its alternatives (e.g. the translations of a word),
     so that a word with many translations counts once."""
-    total = np.zeros(len(derived.bm25_ids), dtype=np.float32)
+    total = np.zeros(len(files.ids), dtype=np.float32)
     for alternatives in terms:
         best = np.zeros_like(total)
         for text, weight in alternatives:
-            np.maximum(best, weight * _lexical_scores(derived, tokens(text)), out=best)
+            np.maximum(best, weight * files.lexical_scores(tokens(text)), out=best)
         total += best
     return total
 
 
-def document_frequency(derived: Derived, token: str) -> int:
-    """How many passages hold the lexical token."""
-    i = derived.vocab.get(token)
-    if i is None or derived.bm25 is None:
-        return 0
-    indptr = derived.bm25.scores["indptr"]  # bm25s keeps one CSC column of scores per token
-    return int(indptr[i + 1] - indptr[i])
-
-
-def character_frequency(derived: Derived, char: str) -> int:
-    """How many passages hold the Chinese character inside a word (购 in 新购): those of its most frequent bigram,
-    a lower bound; 0 for a character that is a token of its own (document_frequency counts those)."""
-    if derived.bm25 is None or char in derived.vocab:
-        return 0
-    if derived.char_df is None:
-        counts = np.diff(derived.bm25.scores["indptr"])
-        char_df: dict[str, int] = {}
-        for t, j in derived.vocab.items():
-            if len(t) == 2 and has_cjk(t):
-                for c in t:
-                    char_df[c] = max(char_df.get(c, 0), int(counts[j]))
-        derived.char_df = char_df
-    return derived.char_df.get(char, 0)
-
-
-def _dense_search(derived: Derived, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-    import faiss
-
-    if derived.dense.ntotal == 0 or n <= 0:
-        return {}
-    params = None
+def _lexical(files: SearchFiles, question: str, terms, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    """The n best passages by BM25 over the question's tokens and the weighted terms: id → score / best score."""
+    scores = files.lexical_scores(tokens(question))
+    if terms:
+        scores = scores + _term_scores(files, terms)
     if allowed is not None:
-        sel = faiss.IDSelectorBatch(allowed)
-        params = (
-            faiss.SearchParametersIVF(sel=sel, nprobe=derived.dense.nprobe)
-            if hasattr(derived.dense, "invlists")
-            else faiss.SearchParameters(sel=sel)
-        )
-    dist, ids = derived.dense.search(qvec.reshape(1, -1), min(n, derived.dense.ntotal), params=params)
-    return {int(i): float(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
-
-
-def _cosines(derived: Derived, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
-    if not ids:
+        scores = np.where(np.isin(files.ids, allowed), scores, 0)
+    top = np.argsort(-scores)[:n]
+    best = float(scores[top[0]]) if len(top) else 0.0
+    if best <= 0:
         return {}
-    vecs = np.vstack([derived.dense.reconstruct(int(i)) for i in ids])
-    return dict(zip(ids, (vecs @ qvec).tolist()))
+    return {int(files.ids[i]): float(scores[i]) / best for i in top if scores[i] > 0}
 
 
 def rank(
-    derived: Derived,
+    files: SearchFiles,
     question: str,
     qvec: np.ndarray | None,
     k: int,
@@ -144,63 +101,39 @@ def rank(
     terms: weighted alternatives for the lexical side (e.g. the Chinese translations of each English word).
     mode is one of MODES (Index.search checks it before encoding the question)."""
     n = max(CANDIDATES, 4 * k)
-    lex: dict[int, float] = {}
-    if mode in ("hybrid", "lexical"):
-        scores = _lexical_scores(derived, tokens(question))
-        if terms:
-            scores = scores + _term_scores(derived, terms)
-        if allowed is not None:
-            scores = np.where(np.isin(derived.bm25_ids, allowed), scores, 0)
-        top = np.argsort(-scores)[:n]
-        best = float(scores[top[0]]) if len(top) else 0.0
-        if best > 0:
-            lex = {int(derived.bm25_ids[i]): float(scores[i]) / best for i in top if scores[i] > 0}
-    dense: dict[int, float] = {}
-    if mode in ("hybrid", "dense") and qvec is not None:
-        dense = _dense_search(derived, qvec, n, allowed)
+    lex = _lexical(files, question, terms, n, allowed) if mode in ("hybrid", "lexical") else {}
+    dense = files.dense_search(qvec, n, allowed) if mode in ("hybrid", "dense") and qvec is not None else {}
     if mode == "lexical":
         fused = {i: (s, {"lexical": s}) for i, s in lex.items()}
     elif mode == "dense":
         fused = {i: (s, {"dense": s}) for i, s in dense.items()}
     else:
-        weight = (
-            dense_weight
-            if dense_weight is not None
-            else (DENSE_WEIGHT_CJK if has_cjk(question) else DENSE_WEIGHT_OTHER)
-        )
-        dense.update(_cosines(derived, qvec, [i for i in lex if i not in dense]))
+        if dense_weight is None:
+            dense_weight = DENSE_WEIGHT_CJK if has_cjk(question) else DENSE_WEIGHT_OTHER
+        dense.update(files.cosines(qvec, [i for i in lex if i not in dense]))
         fused = {}
         for i in set(lex) | set(dense):
             parts = {"lexical": lex.get(i, 0.0), "dense": dense.get(i, 0.0)}
-            fused[i] = (parts["lexical"] + weight * parts["dense"], parts)
+            fused[i] = (parts["lexical"] + dense_weight * parts["dense"], parts)
     ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])
     return [(i, s, parts) for i, (s, parts) in ranked]
 
 
-PASSAGE_SQL = """
-SELECT p.id, p.text, p.issue_id, i.paper, i.date, p.article_no, a.title, p.paragraph_no, p.part_no, p.section,
-       p.kind, p.text_hash
-FROM passages p JOIN issues i ON i.issue_id = p.issue_id
-JOIN articles a ON a.issue_id = p.issue_id AND a.article_no = p.article_no
-WHERE p.id IN ({})
-"""
-
-
-def fetch_passages(con: sqlite3.Connection, ranked: list[tuple[int, float, dict]], k: int) -> list[Passage]:
-    """The top k passages, each text once (the same paragraph printed twice is returned once)."""
+def fetch_passages(rows_of: Callable[[list[int]], dict[int, dict]], ranked: list[tuple[int, float, dict]], k: int):
+    """The top k passages, each text once (the same paragraph printed twice is returned once); rows_of(ids) gives
+    the stored fields of passages (Store.passages)."""
     out: list[Passage] = []
     seen: set[str] = set()
     for start in range(0, len(ranked), 4 * k or 1):
         window = ranked[start : start + 4 * k]
-        rows = {
-            r[0]: r for r in con.execute(PASSAGE_SQL.format(",".join("?" * len(window))), [i for i, _, _ in window])
-        }
+        rows = rows_of([i for i, _, _ in window])
         for i, score, parts in window:
-            r = rows.get(i)
-            if r is None or r[11] in seen:
+            row = rows.get(i)
+            if row is None or row["text_hash"] in seen:
                 continue
-            seen.add(r[11])
-            out.append(Passage(r[0], r[1], score, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], parts))
+            seen.add(row["text_hash"])
+            fields = {key: value for key, value in row.items() if key != "text_hash"}
+            out.append(Passage(score=score, scores=parts, **fields))
             if len(out) == k:
                 return out
     return out

@@ -82,6 +82,8 @@ def tokens_many(texts: list[str]) -> list[list[str]]:
         return [tokens(t) for t in texts]
     import multiprocessing
 
+    from .procs import helper_process
+
     _jieba(), _t2s()  # load once here; forked workers inherit the dictionaries
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=helper_process, initargs=(os.getpid(),)) as pool:
         return pool.map(tokens, texts, chunksize=64)

@@ -4,7 +4,6 @@ corruption and bad input."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -14,40 +13,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_embedding import FAKE_MODEL
+from helpers import A_ID, B_ID, QA_FAKE, ROOT, S_ID, cli, copy, cut_sample, run
 
-from qa import store
-from qa.cli import main
-from qa.index import Index, write
+from qa import archive, store
+from qa.index import Index
 from qa.parse import parse_file
-
-ROOT = Path(__file__).resolve().parent.parent
-QA = [sys.executable, "-m", "qa.cli"]
-A_ID, B_ID, S_ID = "株洲日报-2021-05-09", "株洲日报-2021-05-10", "sample-issue"
+from qa.store import lexical
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, sample_path) -> dict[str, Path]:
-    """The sample cut into two issues (A: articles 1-4, B: 5-8), A without its last article (A2), and the sample."""
-    d = tmp_path_factory.mktemp("issues")
-    arts = ["## " + a for a in sample_path.read_text(encoding="utf-8").split("\n## ")[1:]]
-    out = {"A": d / "zz-2021-05-09.txt", "B": d / "zz-2021-05-10.txt", "A2": d / "zz2-2021-05-09.txt", "S": sample_path}
-    out["A"].write_text("\n".join(arts[:4]), encoding="utf-8")
-    out["B"].write_text("\n".join(arts[4:]), encoding="utf-8")
-    out["A2"].write_text("\n".join(arts[:3]), encoding="utf-8")
-    return out
+    return cut_sample(sample_path, tmp_path_factory.mktemp("issues"))
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, files) -> Path:
-    """Index of A and the whole sample: every passage of A, A2 and B already has a vector. Copy before writing."""
+    """Index of A and the whole sample with the fake model (these tests check archive mechanics, not retrieval):
+    every passage of A, A2 and B already has a vector. Copy before writing."""
     path = tmp_path_factory.mktemp("base") / "index"
-    write(path, [parse_file(files["A"]), parse_file(files["S"])], fresh=True)
+    archive.build(path, [parse_file(files["A"]), parse_file(files["S"])], model=FAKE_MODEL)
     return path
-
-
-def copy(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(store.LOCK_NAME))
-    return dst
 
 
 def issue_ids(path: Path) -> set[str]:
@@ -73,19 +59,13 @@ def assert_sound(path: Path) -> None:
     assert hits and all(h.text for h in hits)
 
 
-def cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # ---------- add, replace, remove, list ----------
 
 
 def test_add_embeds_only_new_passages_and_updates_incrementally(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     stats = {}
-    (r,) = write(path, [parse_file(files["B"])], stats=stats)
+    (r,) = archive.add(path, [parse_file(files["B"])], stats=stats)
     assert (r.status, r.passages, r.embedded) == ("added", 41, 0)  # B's paragraphs are all in the sample already
     assert stats["dense"] == stats["lexical"] == "incremental" and stats["embedded"] == 0
     assert issue_ids(path) == {A_ID, B_ID, S_ID}
@@ -98,27 +78,27 @@ def test_add_falls_back_to_a_full_build_when_the_previous_files_are_unusable(tmp
     store.dense_path(path, g).write_bytes(b"not a faiss file")
     (store.lexical_path(path, g) / "tf.npy").unlink()
     stats = {}
-    write(path, [parse_file(files["B"])], stats=stats)
+    archive.add(path, [parse_file(files["B"])], stats=stats)
     assert stats["dense"] == stats["lexical"] == "full"
     assert_sound(path)
 
 
 def test_incremental_files_equal_a_full_build(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    write(path, [parse_file(files["B"])])
-    write(path, [], remove=[A_ID])
-    incremental = store.load_derived(path, gen(path))
-    write(path, [], repair=True)  # builds everything from the database
-    full = store.load_derived(path, gen(path))
-    assert sorted(incremental.bm25_ids) == sorted(full.bm25_ids)
+    archive.add(path, [parse_file(files["B"])])
+    archive.remove(path, [A_ID])
+    incremental = store.open(path).search_files()
+    archive.repair(path)  # builds everything from the database
+    full = store.open(path).search_files()
+    assert sorted(incremental.ids) == sorted(full.ids)
     for query in (["工作队"], ["株洲", "铁路"], ["乡村", "振兴", "示范"]):
         scores = []
         for d in (incremental, full):
             s = d.bm25.get_scores([d.vocab[t] for t in query])
-            scores.append(dict(zip(d.bm25_ids.tolist(), s.tolist())))
+            scores.append(dict(zip(d.ids.tolist(), s.tolist())))
         assert scores[0].keys() == scores[1].keys()
         assert np.allclose([scores[0][i] for i in scores[1]], list(scores[1].values()), rtol=1e-5)
-    ids = full.bm25_ids
+    ids = full.ids
     assert np.allclose(
         np.vstack([incremental.dense.reconstruct(int(i)) for i in ids]),
         np.vstack([full.dense.reconstruct(int(i)) for i in ids]),
@@ -132,9 +112,9 @@ def test_bm25_counts_match_bm25s(base):
     texts = [r[0] for r in con.execute("SELECT tokens FROM passages ORDER BY id")]
     con.close()
     vocab = {"": 0}
-    rows = store._token_rows(texts, vocab)
-    ours = store.bm25_index(store.TermCounts.of_token_rows(rows), vocab)
-    theirs = bm25s.BM25(k1=store.BM25_K1, b=store.BM25_B)
+    rows = lexical.token_rows(texts, vocab)
+    ours = lexical.bm25_index(lexical.TermCounts.of_token_rows(rows), vocab)
+    theirs = bm25s.BM25(k1=lexical.BM25_K1, b=lexical.BM25_B)
     theirs.index(bm25s.tokenization.Tokenized(ids=rows, vocab=vocab), show_progress=False)
     for t in ("工作队", "株洲", "铁路", "乡村"):
         assert np.allclose(ours.get_scores([vocab[t]]), theirs.get_scores([vocab[t]]), rtol=1e-5)
@@ -178,7 +158,7 @@ def test_removed_issue_disappears_from_dense_and_lexical_search(tmp_path, files,
     question = "株洲四项工作获国务院督查激励"
     for mode in ("dense", "lexical"):
         assert S_ID in {h.issue_id for h in index.search(question, k=10, mode=mode)}
-    write(path, [], remove=[S_ID])
+    archive.remove(path, [S_ID])
     for mode in ("dense", "lexical", "hybrid"):
         assert S_ID not in {h.issue_id for h in index.search(question, k=10, mode=mode)}  # same Index, no reopen
     assert_sound(path)
@@ -186,12 +166,12 @@ def test_removed_issue_disappears_from_dense_and_lexical_search(tmp_path, files,
 
 def test_passage_ids_are_never_reused(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
-    write(path, [parse_file(files["B"])])
+    archive.add(path, [parse_file(files["B"])])
     con = store.open_readonly(path)
     b_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
     con.close()
-    write(path, [], remove=[B_ID])
-    write(path, [parse_file(files["B"])])
+    archive.remove(path, [B_ID])
+    archive.add(path, [parse_file(files["B"])])
     con = store.open_readonly(path)
     new_ids = {r[0] for r in con.execute("SELECT id FROM passages WHERE issue_id=?", (B_ID,))}
     con.close()
@@ -221,10 +201,10 @@ def test_list_text_and_json(capsys, base):
 def test_rebuild_keeps_the_index_model_and_reembeds(tmp_path, base):
     path = copy(base, tmp_path / "ix")
     stats = {}
-    write(path, [], reembed=True, stats=stats)
+    archive.rebuild(path, stats=stats)
     con = store.open_readonly(path)
     distinct = con.execute("SELECT count(DISTINCT content_hash) FROM passages").fetchone()[0]
-    assert store.get_meta(con)["model_id"] == "use-multilingual-v3"
+    assert store.get_meta(con)["model_id"] == FAKE_MODEL
     con.close()
     assert stats["dense"] == stats["lexical"] == "full" and stats["embedded"] == distinct > 60
     assert_sound(path)
@@ -309,7 +289,7 @@ def test_wrong_model_is_refused_and_names_rebuild(capsys, tmp_path, files, base)
     model = str(gt.get_model_path())
     code, _, err = cli(capsys, "index", "add", files["B"], "--model", model, "--index-dir", path, "-q")
     assert code == 1 and err.count("\n") == 1
-    assert "use-multilingual-v3" in err and f"qa index rebuild --model {model}" in err
+    assert FAKE_MODEL in err and f"qa index rebuild --model {model}" in err
     assert issue_ids(path) == {A_ID, S_ID}
     assert_sound(path)
     code, _, err = cli(capsys, "index", "rebuild", "--model", model, "--index-dir", path, "-q")  # the named fix
@@ -335,7 +315,7 @@ def test_manifest_records_a_model_the_database_does_not(capsys, tmp_path, base):
     assert code == 1 and "model_id = 'all-MiniLM-L6-v2'" in out
 
 
-def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
+def test_stale_temp_files_are_noted_by_check_and_cleaned_by_the_next_write(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     g = gen(path)
     dead = "999999999"  # no such pid
@@ -343,10 +323,12 @@ def test_stale_temp_files_are_cleaned_and_never_live(tmp_path, files, base):
     (path / f".lexical-{g + 1}.tmp-{dead}").mkdir()
     (path / f"{store.MARK_PREFIX}{dead}").touch()
     store.dense_path(path, g + 1).write_bytes(b"an uncommitted generation")  # a writer died before its commit
-    assert_sound(path)  # check tidies up first
+    problems, notes = store.check(path)  # reads only: the leftovers are noted, not removed
+    assert problems == [] and "left by an interrupted write" in " ".join(notes)
+    assert [f for f in os.listdir(path) if ".tmp-" in f]
+    assert Index(path).search("驻村工作队", k=3)
+    archive.add(path, [parse_file(files["B"])])  # the next writer tidies up first
     assert not [f for f in os.listdir(path) if ".tmp-" in f]
-    assert not store.dense_path(path, g + 1).exists()
-    write(path, [parse_file(files["B"])])
     assert_sound(path)
 
 
@@ -423,17 +405,11 @@ def test_file_without_headings_is_one_article_titled_from_its_name(capsys, tmp_p
 # ---------- two writers ----------
 
 
-def run_qa(*argv, env=None, **kw):
-    return subprocess.run(
-        [*QA, *map(str, argv)], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, **kw
-    )
-
-
 def test_second_writer_stops_with_a_clear_message_after_the_lock_timeout(tmp_path, base):
     path = copy(base, tmp_path / "ix")
     with store.writer_lock(path):
         started = time.monotonic()
-        r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "1"}, timeout=120)
+        r = run("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "1"}, timeout=120)
     assert r.returncode == 1
     assert r.stderr.startswith("qa: error: ") and r.stderr.count("\n") == 1
     assert f"is being written by process {os.getpid()}" in r.stderr and "waited 1 s" in r.stderr
@@ -453,7 +429,7 @@ def test_second_writer_waits_for_the_first(tmp_path, base):
     t = threading.Thread(target=hold)
     t.start()
     held.wait()
-    r = run_qa("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "60"}, timeout=120)
+    r = run("index", "remove", A_ID, "--index-dir", path, env={"QA_LOCK_TIMEOUT": "60"}, timeout=120)
     t.join()
     assert r.returncode == 0, r.stderr
     assert issue_ids(path) == {S_ID}
@@ -464,7 +440,7 @@ def test_concurrent_writers_never_interleave(tmp_path, files, base):
     path = copy(base, tmp_path / "ix")
     procs = [
         subprocess.Popen(
-            [*QA, "index", *argv, "--index-dir", str(path), "-q"],
+            [*QA_FAKE, "index", *argv, "--index-dir", str(path), "-q"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -508,7 +484,7 @@ READER = textwrap.dedent("""
 @pytest.mark.slow
 def test_readers_keep_answering_during_writes(tmp_path, files):
     path = tmp_path / "ix"
-    write(path, [parse_file(files["A"])], fresh=True)  # B (城铁 articles) is not in it yet
+    archive.build(path, [parse_file(files["A"])])  # B (城铁 articles) is not in it yet
     stop, ready = tmp_path / "stop", tmp_path / "ready"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(path), str(stop), str(ready)],
@@ -523,11 +499,11 @@ def test_readers_keep_answering_during_writes(tmp_path, files):
             time.sleep(0.1)  # until the reader has loaded the model and searched the old state
         assert ready.exists(), reader.stderr.read() if reader.poll() is not None else "reader not ready"
         for _ in range(3):
-            write(path, [parse_file(files["B"])])  # embeds B: a slow write
+            archive.add(path, [parse_file(files["B"])])  # embeds B: a slow write
             time.sleep(1.5)
-            write(path, [], remove=[B_ID])
+            archive.remove(path, [B_ID])
             time.sleep(1.5)
-        write(path, [parse_file(files["B"])])
+        archive.add(path, [parse_file(files["B"])])
         time.sleep(3)
     finally:
         stop.touch()
@@ -538,124 +514,3 @@ def test_readers_keep_answering_during_writes(tmp_path, files):
     assert result["seen"][0] == [A_ID]
     assert result["seen"][-1] == [A_ID, B_ID] or result["seen"][-1] == [B_ID]  # picked up without reopening
     assert sum(B_ID in s for s in result["seen"]) >= 2 and sum(B_ID not in s for s in result["seen"]) >= 2
-
-
-# ---------- crash safety ----------
-
-OPS = {  # name: argv
-    "add": lambda f: ["add", f["B"]],
-    "replace": lambda f: ["add", f["A2"], "--issue-id", A_ID, "--replace"],
-    "remove": lambda f: ["remove", A_ID],
-    "rebuild": lambda f: ["rebuild"],
-}
-
-
-def state(path: Path) -> tuple[int, set]:
-    """(generation, {(issue id, source hash)})."""
-    con = store.open_readonly(path)
-    try:
-        return store.generation(con), set(con.execute("SELECT issue_id, source_hash FROM issues"))
-    finally:
-        con.close()
-
-
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from qa import store
-    point, nth = sys.argv[1], int(sys.argv[2])
-    calls = 0
-
-    def killer(fn):
-        def wrapped(*args, **kwargs):
-            global calls
-            calls += 1
-            if calls == nth:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return fn(*args, **kwargs)
-        return wrapped
-
-    if point == "os.replace":  # 1: dense file, 2: lexical dir, 3: manifest (after the commit)
-        os.replace = killer(os.replace)
-    else:
-        setattr(store, point, killer(getattr(store, point)))
-    from qa.cli import main
-    sys.exit(main(sys.argv[3:]))
-""")
-
-
-def start(op, files, path, kill_at=None):
-    """The op as a `qa` process; kill_at=(function, n) makes it SIGKILL itself on the n-th call of store.function."""
-    argv = ["index", *map(str, OPS[op](files)), "--index-dir", str(path), "-q"]
-    head = [sys.executable, "-c", KILLER, kill_at[0], str(kill_at[1])] if kill_at else QA
-    return subprocess.Popen([*head, *argv], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def locked_phase(proc, path, timeout=300) -> tuple[float, float] | None:
-    """(when the writer took the lock, when it let go), polled from its marker file; None if it ended first."""
-    mark = path / f"{store.MARK_PREFIX}{proc.pid}"
-    deadline = time.monotonic() + timeout
-    while not mark.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            return None
-        time.sleep(0.0005)
-    began = time.monotonic()
-    while mark.exists() and proc.poll() is None:
-        time.sleep(0.0005)
-    return began, time.monotonic()
-
-
-@pytest.mark.slow
-def test_sigkill_at_any_moment_leaves_before_or_after(tmp_path, files, base):
-    before = state(base)
-    seen = {"before": 0, "after": 0, "tidied": 0}
-    kills = 0
-    for op in OPS:
-        calib = copy(base, tmp_path / f"{op}-calibrate")
-        proc = start(op, files, calib)
-        phase = locked_phase(proc, calib)
-        assert proc.wait(300) == 0, proc.stderr.read()
-        assert phase is not None
-        after = state(calib)
-        assert after[0] == before[0] + 1
-        span = phase[1] - phase[0]
-        # one kill before the lock (parsing, embedding), five spread over the locked write and a bit beyond,
-        # and four at exact points: before each rename (dense, lexical, manifest) and right after the commit
-        delays = [
-            None,
-            *map(float, np.linspace(0, span * 1.2, 5)),
-            *[(f, n) for f, n in (("os.replace", 1), ("os.replace", 2), ("write_manifest", 1), ("os.replace", 3))],
-        ]
-        for n, delay in enumerate(delays):
-            path = copy(base, tmp_path / f"{op}-{n}")
-            proc = start(op, files, path, kill_at=delay if isinstance(delay, tuple) else None)
-            if isinstance(delay, tuple):
-                assert proc.wait(300) == -signal.SIGKILL, proc.stderr.read()
-            elif delay is None:
-                time.sleep(1.0)
-            else:
-                mark = path / f"{store.MARK_PREFIX}{proc.pid}"
-                while not mark.exists() and proc.poll() is None:
-                    time.sleep(0.0005)
-                time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(60)
-            kills += 1
-            problems, notes = store.check(path)
-            assert problems == [], (op, delay, problems)
-            now = state(path)
-            assert now in (before, after), (op, delay, now)
-            seen["before" if now == before else "after"] += 1
-            seen["tidied"] += bool(notes)
-            if delay == ("write_manifest", 1):  # died between its commit and the manifest
-                assert now == after and f"rewrote {store.MANIFEST}" in " ".join(notes), notes
-            assert Index(path).search("驻村工作队", k=3)
-            assert not [f for f in os.listdir(path) if ".tmp-" in f]  # tidied by check
-            if now == before:
-                interrupted = path
-        # the next writer does the interrupted operation on a killed copy
-        r = run_qa("index", *map(str, OPS[op](files)), "--index-dir", interrupted, "-q", timeout=300)
-        assert r.returncode == 0, r.stderr
-        assert state(interrupted)[1] == after[1]
-        assert_sound(interrupted)
-    assert kills >= 30
-    assert seen["before"] and seen["after"] and seen["tidied"], seen

@@ -56,7 +56,7 @@ def test_unknown_model_is_one_clear_error():
 
 
 def test_worker_pool_gives_the_same_vectors(use, sample_path, monkeypatch):
-    """Large batches go to one worker process per core (through sentence-transformers' pool): same vectors."""
+    """Large batches go to worker processes (qa.workers), which load the model by name: same vectors."""
     texts = [t for t in sample_path.read_text(encoding="utf-8").split("\n\n") if len(t.strip()) > 20][:40]
     monkeypatch.setenv("QA_EMBED_WORKERS", "1")
     single = use.encode_documents(texts)

@@ -6,8 +6,9 @@ import sqlite3
 import pytest
 
 import qa
+from qa.archive import add, remove
 from qa.errors import IndexMissing
-from qa.index import Index, write
+from qa.index import Index
 from qa.parse import parse_file
 
 
@@ -51,7 +52,8 @@ def test_right_paragraph_ranks_high(index, question, title, fragment, max_rank):
 def test_modes_and_issue_filter(index):
     for mode in ("hybrid", "dense", "lexical"):
         assert index.search("城际铁路开行多少对列车", k=3, mode=mode)
-    assert index.search("城际铁路", k=3, issues=["no-such-issue"]) == []
+    with pytest.raises(ValueError, match="unknown issue id 'no-such-issue'.*qa index list"):
+        index.search("城际铁路", k=3, issues=["no-such-issue"])
     assert index.search("城际铁路", k=3, issues="sample-issue")
     with pytest.raises(ValueError, match="mode"):
         index.search("城际铁路", mode="fuzzy")
@@ -60,7 +62,7 @@ def test_modes_and_issue_filter(index):
 def test_no_text_returned_twice(tmp_path, sample_path):
     """The same issue indexed under two ids: each paragraph text comes back once."""
     path = tmp_path / "ix"
-    write(path, [parse_file(sample_path), parse_file(sample_path, issue_id="copy")])
+    add(path, [parse_file(sample_path), parse_file(sample_path, issue_id="copy")])
     hits = Index.open(path).search("驻村工作队", k=10)
     texts = [h.text for h in hits]
     assert len(texts) == len(set(texts)) == 10
@@ -98,7 +100,7 @@ def test_index_is_self_describing(sample_index):
 def test_index_answers_without_source_files(tmp_path, sample_path):
     src = tmp_path / "issue.txt"
     src.write_bytes(sample_path.read_bytes())
-    write(tmp_path / "ix", [parse_file(src)])
+    add(tmp_path / "ix", [parse_file(src)])
     src.unlink()
     assert Index.open(tmp_path / "ix").search("车底", k=1)[0].article_title == "长株潭城铁实现“公交化”运营"
 
@@ -107,23 +109,23 @@ def test_ivf_dense_index_above_threshold(tmp_path, sample_path, monkeypatch):
     """Above QA_IVF_MIN passages the dense file is IVF; search, issue filters, add/remove and check still work."""
     import faiss
 
-    from qa import store
+    from qa.store import check, dense
 
     monkeypatch.setenv("QA_IVF_MIN", "60")
     path = tmp_path / "ix"
-    write(path, [parse_file(sample_path)])
+    add(path, [parse_file(sample_path)])
     ix = Index.open(path)
-    assert store.is_ivf(ix._current().dense) and ix._current().dense.nlist == int(4 * 67**0.5)
+    assert dense.is_ivf(ix.search_files().dense) and ix.search_files().dense.nlist == int(4 * 67**0.5)
     assert "市派驻村工作队45支" in ix.search("市派驻村工作队有多少支?", k=1)[0].text
     assert ix.search("车底", k=2, issues=["sample-issue"])
     copy = tmp_path / "copy.txt"
     copy.write_text("## 新闻\n\n株洲今天召开了一次关于城际铁路票价的座谈会。\n", encoding="utf-8")
-    write(path, [parse_file(copy)])
-    assert store.is_ivf(ix._current().dense) and ix._current().dense.ntotal == 68
+    add(path, [parse_file(copy)])
+    assert dense.is_ivf(ix.search_files().dense) and ix.search_files().dense.ntotal == 68
     assert ix.search("城际铁路票价座谈会", k=1)[0].issue_id == "copy"
-    write(path, [], remove=["copy"])
-    assert ix._current().dense.ntotal == 67 and store.check(path)[0] == []
+    remove(path, ["copy"])
+    assert ix.search_files().dense.ntotal == 67 and check(path)[0] == []
     monkeypatch.setenv("QA_IVF_MIN", "1000")  # below the threshold again: back to exact flat search
-    write(path, [], remove=["sample-issue"])
-    write(path, [parse_file(sample_path)])
-    assert isinstance(Index.open(path)._current().dense, faiss.IndexIDMap2)
+    remove(path, ["sample-issue"])
+    add(path, [parse_file(sample_path)])
+    assert isinstance(Index.open(path).search_files().dense, faiss.IndexIDMap2)

@@ -93,16 +93,12 @@ def test_irregular_verbs_and_long_glosses_translate(index):
 
 def test_a_character_inside_the_papers_words_is_kept_besides_them(index):
     # "bought" → 购, which the sample prints only inside 新购: kept for the answer step, weaker, beside the words
-    from qa.search import character_frequency, document_frequency
-
-    derived = index._current()
-    assert document_frequency(derived, "购") == 0 and character_frequency(derived, "购") >= 1
-    assert character_frequency(derived, "新") == 0  # 新 is a token of its own: document_frequency counts it
+    files = index.search_files()
+    assert files.document_frequency("购") == 0 and files.character_frequency("购") >= 1
+    assert files.character_frequency("新") == 0  # 新 is a token of its own: document_frequency counts it
     bought = next(t for t in index.translate("Which company bought the trains?") if t.english == "bought")
     assert dict(bought.candidates)["购"] <= tr.PARTIAL_WEIGHT * 2
-    assert (
-        sum(len(zh) == 1 and document_frequency(derived, zh) == 0 for zh, _ in bought.candidates) <= tr.MAX_CHARACTERS
-    )
+    assert sum(len(zh) == 1 and files.document_frequency(zh) == 0 for zh, _ in bought.candidates) <= tr.MAX_CHARACTERS
     assert "购" not in chinese(tr.translate("Which company bought the trains?", index.df))  # not without chars
 
 
@@ -195,12 +191,13 @@ def test_english_question_over_traditional_text(tmp_path, sample_path):
     """A traditional-script issue is matched in simplified form; the passage comes back verbatim."""
     import opencc
 
-    from qa.index import Index, write
+    from qa.archive import add
+    from qa.index import Index
     from qa.parse import parse_file
 
     trad = tmp_path / "sample-trad.txt"
     trad.write_text(opencc.OpenCC("s2t").convert(sample_path.read_text(encoding="utf-8")), encoding="utf-8")
-    write(tmp_path / "index", [parse_file(trad)])
+    add(tmp_path / "index", [parse_file(trad)])
     ix = Index.open(tmp_path / "index")
     hits = ix.search("How many work teams were dispatched to the villages?", k=3)
     assert "工作隊" in hits[0].text and "駐村" in hits[0].text

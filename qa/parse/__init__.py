@@ -4,7 +4,7 @@ Each reader turns its file into the product's `## title` text (qa.parse.text), s
 of paragraphs the layout cut are shared by every format; see README, "Formats".
 """
 
-from .issue import issue_files, parse_bytes, parse_file, parse_files
+from .issue import issue_files, parse_blobs, parse_bytes, parse_file, parse_files
 from .model import LOW_CONFIDENCE, Article, Issue, Paragraph, ParseError, SourceFile, SourceLine
 from .text import decode, parse_text
 
@@ -18,6 +18,7 @@ __all__ = [
     "SourceLine",
     "decode",
     "issue_files",
+    "parse_blobs",
     "parse_bytes",
     "parse_file",
     "parse_files",

@@ -59,7 +59,7 @@ def _read(data: bytes, name: str) -> _Read:
     if any(line.page is not None or line.confidence is not None for line in lines):
         _attach(articles, lines)
     pages = tuple(dict.fromkeys(line.page for line in lines if line.page is not None))
-    return _Read(SourceFile(name, hashlib.sha256(data).hexdigest(), fmt, pages), articles)
+    return _Read(SourceFile(name, hashlib.sha256(data).hexdigest(), fmt, pages, data), articles)
 
 
 def _checked_date(date: str | None, name: str) -> str | None:
@@ -144,8 +144,20 @@ def parse_files(
     if not files:
         fail(", ".join(map(str, given)) or "parse_files", "no issue files found (text, HTML, PDF, image or .docx)")
     source = str(given[0]) if len(given) == 1 else str(files[0])
+    return parse_blobs([(str(f), f.read_bytes()) for f in files], source, issue_id=issue_id, date=date, paper=paper)
+
+
+def parse_blobs(
+    blobs: list[tuple[str, bytes]],
+    source: str,
+    *,
+    issue_id: str | None = None,
+    date: str | None = None,
+    paper: str | None = None,
+) -> Issue:
+    """One issue from the (name, bytes) of its files, as parse_files reads them (a rebuild reads kept copies)."""
     _checked_date(date, source)
-    reads = [_read(f.read_bytes(), str(f)) for f in files]
+    reads = [_read(data, name) for name, data in blobs]
     if all(r.source.pages for r in reads):
         reads.sort(key=lambda r: r.source.pages[0])
     return _assemble(reads, source, Path(source).stem or "issue", issue_id, date, paper)

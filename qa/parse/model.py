@@ -51,12 +51,13 @@ class Article:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file an issue was read from."""
+    """One file an issue was read from: the index keeps its bytes (sources/<sha256>) so a rebuild can read it again."""
 
     path: str
     sha256: str
     format: str  # text, html, pdf, image, docx
     pages: tuple[int, ...] = ()  # printed page numbers found in the file
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass
