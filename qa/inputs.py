@@ -41,7 +41,8 @@ def check_issue_id(issue_id: str) -> str:
     return issue_id
 
 
-def _checked_file(f: Path, seen: dict, limit: int, nothing: str) -> None:
+def check_file(f: Path, seen: dict, limit: int, nothing: str = "") -> None:
+    """Refuse, in one line, a file that is missing, unreadable, given twice (seen) or over the size limit."""
     try:
         if not f.is_file():
             raise ParseError(f"{f}: {'not a file' if f.exists() else 'no such file'}{nothing}")
@@ -129,7 +130,7 @@ def read_issue_files(
     nothing = "; nothing was indexed (one bad file refuses the whole call)" if len(named) > 1 else ""
     limit, seen = max_issue_bytes(), {}
     for _, f in named:
-        _checked_file(f, seen, limit, nothing)
+        check_file(f, seen, limit, nothing)
     try:
         blobs = [(folder, str(f), f.read_bytes()) for folder, f in named]
     except OSError as e:
