@@ -178,7 +178,7 @@ def test_article_pages_of_one_day_uploaded_together_are_one_issue_cited_by_page(
     note, table, *_ = c.predict([handle_file(str(p)) for p in pages], False, api_name="/add_issues")
     assert note.startswith("✓ 株洲日报-2021-05-11: added, 67 passages") and "\n" not in note
     reply = reply_text(ask(c, "市派驻村工作队有多少支?", issues=["株洲日报-2021-05-11"]))
-    assert "**45支**" in reply and "[1] 株洲日报 · 2021-05-11 · 第1版 · 362支工作队驻村助力乡村振兴 · 第1段" in reply
+    assert "<b>45支</b>" in reply and "[1] 株洲日报 · 2021-05-11 · 第1版 · 362支工作队驻村助力乡村振兴 · 第1段" in reply
     note, *_ = c.predict("株洲日报-2021-05-11", api_name="/remove_issue")
     assert note == "✓ 株洲日报-2021-05-11: removed"
 
