@@ -187,9 +187,18 @@ class Index:
         n = files.document_frequency(term) or (files.character_frequency(term) if len(term) == 1 else 0)
         return float(np.log((len(files.ids) + 1) / (n + 0.5)))
 
-    def ask(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None):
-        """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence)."""
-        return self.answer(question, self.search(question, k=k, mode=mode, issues=issues))
+    def ask(self, question: str, k: int = 5, *, history: list[str] | None = None, mode: str = "hybrid", issues=None):
+        """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence).
+
+        history: the user's earlier questions in this conversation, oldest first; a follow-up is answered as
+        qa.followup resolves it, and Answer.understood_as says how (None when the question stood alone)."""
+        from .followup import resolve
+
+        understood = resolve(question, history, self.translate) if history else None
+        asked = understood or question
+        answer = self.answer(asked, self.search(asked, k=k, mode=mode, issues=issues))
+        answer.question, answer.understood_as = question, understood
+        return answer
 
     def preceding_text(self, passage: Passage) -> str | None:
         """The text of the paragraph (part) printed just before this one in its article, if any."""

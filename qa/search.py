@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .parse import LOW_CONFIDENCE
 from .store import SearchFiles
 from .text import has_cjk, tokens
 
@@ -20,6 +21,7 @@ CANDIDATES = 100
 DENSE_WEIGHT_CJK = 0.3
 DENSE_WEIGHT_OTHER = 4.0
 FUSION_FILE = Path(__file__).with_name("fusion.json")  # written by bench/fusion.py --write-params
+LOW_CONFIDENCE_FLAG = "（OCR 识别可能有误）"
 
 
 @dataclass
@@ -38,15 +40,26 @@ class Passage:
     part_no: int = 1
     section: str | None = None
     kind: str = "body"
+    page: int | None = None  # printed page (版), where the issue came as pages (PDF, scans, digital edition)
+    confidence: float | None = None  # OCR: the lowest recogniser score of the paragraph's lines
     scores: dict = field(default_factory=dict)  # the parts of the score: lexical, dense
 
     @property
+    def low_confidence(self) -> bool:
+        """OCR text that may be misread (cited with a warning)."""
+        return self.confidence is not None and self.confidence < LOW_CONFIDENCE
+
+    @property
     def citation(self) -> str:
-        """e.g. 株洲日报 · 2021-05-08 · 362支工作队驻村助力乡村振兴 · 第1段"""
+        """e.g. 株洲日报 · 2021-05-08 · 第1版 · 362支工作队驻村助力乡村振兴 · 第1段, and （OCR 识别可能有误） after
+        a paragraph OCR may have misread."""
         head = [self.paper or self.issue_id]
         if self.date:
             head.append(self.date)
-        return " · ".join([*head, self.article_title, f"第{self.paragraph_no}段"])
+        if self.page is not None:
+            head.append(f"第{self.page}版")
+        flag = LOW_CONFIDENCE_FLAG if self.low_confidence else ""
+        return " · ".join([*head, self.article_title, f"第{self.paragraph_no}段"]) + flag
 
     def to_dict(self) -> dict:
         return {
@@ -60,6 +73,9 @@ class Passage:
             "paragraph_no": self.paragraph_no,
             "part_no": self.part_no,
             "section": self.section,
+            "page": self.page,
+            "confidence": self.confidence,
+            "low_confidence": self.low_confidence,
             "citation": self.citation,
             "text": self.text,
         }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import IndexCorrupt, IndexMissing
 
-FORMAT_VERSION = 2  # 2: kept source files (sources table, sources/ directory)
+FORMAT_VERSION = 3  # 2: kept source files (sources table, sources/ directory); 3: page, confidence of passages
 DB_NAME = "qa.db"
 BUSY_TIMEOUT_S = 30
 
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, issue_id TEXT NOT NULL REFERENCES issues(issue_id) ON DELETE CASCADE,
     article_no INTEGER NOT NULL, paragraph_no INTEGER NOT NULL, part_no INTEGER NOT NULL,
     kind TEXT NOT NULL, section TEXT, text TEXT NOT NULL, text_hash TEXT NOT NULL,
-    content_hash TEXT NOT NULL, tokens TEXT NOT NULL);
+    content_hash TEXT NOT NULL, tokens TEXT NOT NULL, page INTEGER, confidence REAL);
 CREATE INDEX IF NOT EXISTS passages_issue ON passages(issue_id);
 CREATE INDEX IF NOT EXISTS passages_content ON passages(content_hash);
 CREATE INDEX IF NOT EXISTS issues_source ON issues(source_hash);

@@ -188,6 +188,7 @@ def writing(path: Path, *, create: bool = True, fresh: bool = False) -> Iterator
             con = connect(path)
             try:
                 con.executescript(SCHEMA)
+                queries.add_page_columns(con)  # an index of format 2 (no-op on a new one)
                 recover(con, path)
                 with marked(path) as mark:
                     con.execute("BEGIN IMMEDIATE")
