@@ -1,8 +1,11 @@
-"""The web chat: python app.py [--index-dir DIR | --store URI] [--host 127.0.0.1] [--port 7860] [--model M]."""
+"""The web chat: python app.py [--index-dir DIR | --store URI] [--host 127.0.0.1] [--port 7860] [--model M]
+[--auth USER:PASSWORD]... [--auth-file FILE] [--read-only]."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,9 +22,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--model", help="embedding model for a new index (default: $QA_MODEL or the bundled USE)")
+    p.add_argument(
+        "--auth",
+        action="append",
+        metavar="USER:PASSWORD",
+        help="a login the page and every API call require (repeatable; default: $QA_AUTH)",
+    )
+    p.add_argument("--auth-file", metavar="FILE", help="logins, one USER:PASSWORD a line")
+    p.add_argument("--read-only", action="store_true", help="register no endpoint that uploads, adds or removes issues")
     args = p.parse_args(argv)
+    logging.basicConfig(format="app: %(message)s")  # one line per refused web input (qa.chat, qa.ui)
+    logging.getLogger("qa").setLevel(logging.INFO)
 
     from qa import store
+    from qa.access import Access, gather_users
     from qa.embed import ModelError, model_name
     from qa.errors import QAError
     from qa.index import Index, default_index_dir, write
@@ -30,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     where = args.store or args.index_dir
     path = store.location(where) if where else default_index_dir()
     try:
+        users = gather_users(args.auth, args.auth_file, os.environ.get("QA_AUTH"))
+        access = Access(args.host, users, read_only=args.read_only).check()
         if not store.is_index(path):
             files = sorted(ISSUES.glob("*.txt"))
             print(f"app: no index at {path}/: building it from {len(files)} file(s) in {ISSUES}/", file=sys.stderr)
@@ -44,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         from qa.ui import launch
 
-        launch(path, host=args.host, port=args.port, model=args.model)
+        launch(path, access=access, port=args.port, model=args.model)
     except (QAError, ParseError, ModelError, OSError) as e:
         print(f"app: error: {e}", file=sys.stderr)
         return 1

@@ -1,8 +1,11 @@
 """Answer metrics on the bench sets and the sample-issue set (markdown tables); fits the confidence model.
 
 python bench/answers.py cmrc2018 cmrc2018-en --save out/records      # per-question records
-python bench/answers.py --fit out/records/cmrc2018.json,out/records/cmrc2018-en.json
-    # writes the weights, thresholds and minimum support to qa/answer/confidence.json (what qa.answer loads)
+python bench/readers.py --split dev --save out/records/readers-dev.json
+python bench/answers.py --fit out/records/cmrc2018.json,out/records/cmrc2018-en.json --readers out/records/readers-dev.json
+    # writes the weights, thresholds and minimum support to qa/answer/confidence.json (what qa.answer loads): the
+    # weights fitted on all records (each reader-phrased one counted READERS_WEIGHT times), the thresholds on the
+    # reader-phrased ones (dev half only), per language and per answer type where it has MIN_TYPED candidates
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ BENCH = ROOT.parent / "shared" / "bench"
 FEATURES = tuple(f for f in WEIGHTS if f != "bias")
 LANGUAGES = {"zh": False, "en": True}  # the question languages thresholds are kept for: English or not
 SUPPORT = {"zh": "sentence", "en": "cosine"}  # the feature that says how well the sentence speaks of the question
-SUPPORT_PERCENTILE = 2  # minimum support: this percentile of the support of right answers
+SUPPORT_PERCENTILE = 5  # minimum support: this percentile of the support of right answers (2 left 0.04 on a 600 sample)
+READERS_WEIGHT = 5  # a reader-phrased record counts this many times in the fit (the bench copies the passages)
+MIN_TYPED = 8  # reader-phrased candidates of one language and type needed for a threshold of its own
 
 
 def run(name: str, limit: int | None) -> dict:
@@ -45,6 +50,8 @@ def is_right(r: dict, label: str) -> bool:
     """The best candidate is a gold answer (em), or one holds the other (contains: bench spans are cut differently)."""
     from qa.evaluate import normalize_answer
 
+    if "candidate_outcome" in r:  # a reader-phrased record (bench/readers.py): an unanswerable one is never right
+        return r["candidate_outcome"] == "right"
     if label == "em":
         return r["candidate_em"]
     c = normalize_answer(r["candidate"] or "")
@@ -53,7 +60,8 @@ def is_right(r: dict, label: str) -> bool:
 
 def fit(records: list[dict], label: str = "contains", l2: float = 1.0) -> dict:
     """Logistic regression (Newton steps, L2) of 'the best candidate is right' on FEATURES."""
-    rs = [r for r in records if r["answerable"] and r["candidate"] is not None]
+    rs = [r for r in records if (r["answerable"] or "candidate_outcome" in r) and r["candidate"] is not None]
+    rs += [r for r in rs if "candidate_outcome" in r] * (READERS_WEIGHT - 1)
     x = np.array([[1.0] + [float(r["features"].get(f, 0.0)) for f in FEATURES] for r in rs])
     y = np.array([1.0 if is_right(r, label) else 0.0 for r in rs])
     w = np.zeros(x.shape[1])
@@ -80,7 +88,7 @@ def threshold_for(records: list[dict], weights: dict, precision: float, label: s
                 is_right(r, label),
             )
             for r in records
-            if r["candidate"] is not None
+            if r["candidate"] is not None and not r["features"].get("ruled_out")  # a capped one is never shown
         ),
         reverse=True,
     )
@@ -98,20 +106,38 @@ def min_support_for(records: list[dict], language: str, label: str = "contains")
     return round(float(np.percentile(support, SUPPORT_PERCENTILE)), 2)
 
 
-def fitted(records: list[dict], label: str, precision: float, sources: list[str]) -> dict:
-    """The contents of qa/answer/confidence.json fitted on these records."""
-    weights = fit(records, label)
-    by_language = {
-        lang: [r for r in records if bool(r["features"].get("english")) == english]
-        for lang, english in LANGUAGES.items()
-    }
+def _language(r: dict) -> str:
+    return "en" if r["features"].get("english") else "zh"
+
+
+def fitted(records: list[dict], readers: list[dict], label: str, precision: float, sources: list[str]) -> dict:
+    """The contents of qa/answer/confidence.json fitted on these records (readers: the reader-phrased dev records,
+    which set the thresholds when given)."""
+    weights = fit(records + readers, label)
+    calibrating = readers or records
+    thresholds = {}
+    for lang in LANGUAGES:
+        rs = [r for r in calibrating if _language(r) == lang]
+        thresholds[lang] = threshold_for(rs, weights, precision, label)
+        if thresholds[lang] >= 1.0 and readers:  # too few right answers to reach it: pooled with the bench's
+            pooled = rs + [r for r in records if _language(r) == lang]
+            thresholds[lang] = threshold_for(pooled, weights, precision, label)
+            continue  # and no type has data enough for its own
+        for qtype in sorted({r["qtype"] for r in rs}):
+            typed = [r for r in rs if r["qtype"] == qtype and r["candidate"] is not None]
+            if len(typed) >= MIN_TYPED:
+                thresholds[f"{lang}/{qtype}"] = threshold_for(typed, weights, precision, label)
+    by_language = {lang: [r for r in records + readers if _language(r) == lang] for lang in LANGUAGES}
     return {
         "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
-        f" candidate is right' (label {label}); thresholds: per question language, the lowest confidence whose answers"
-        f" above it were right {precision:.0%} of the time; min_support: per language, percentile {SUPPORT_PERCENTILE}"
-        " of the sentence support (Chinese: share of the question's words; English: cosine) of right answers",
+        f" candidate is right' (label {label}; reader-phrased records weighted {READERS_WEIGHT}); thresholds: per"
+        f" question language (and language/type with {MIN_TYPED}+ candidates), the lowest confidence whose answers"
+        f" above it were right {precision:.0%} of the time on the {'reader-phrased' if readers else 'bench'} records"
+        " (a language they never reach it for: pooled with its bench records, no type thresholds);"
+        f" min_support: per language, percentile {SUPPORT_PERCENTILE} of the sentence support (Chinese: share of the"
+        " question's words; English: cosine) of right answers, bench and reader-phrased",
         "weights": weights,
-        "thresholds": {lang: threshold_for(rs, weights, precision, label) for lang, rs in by_language.items()},
+        "thresholds": thresholds,
         "min_support": {lang: min_support_for(rs, lang, label) for lang, rs in by_language.items()},
     }
 
@@ -148,14 +174,17 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--save", help="folder for the per-question records (JSON)")
     ap.add_argument("--fit", help="fit the confidence model on these saved records files (comma-separated)")
+    ap.add_argument("--readers", type=Path, help="reader-phrased dev records (bench/readers.py --save) for --fit")
     ap.add_argument("--out", type=Path, default=FITTED, help="where --fit writes it (default: %(default)s)")
-    ap.add_argument("--precision", type=float, default=0.85)
+    ap.add_argument("--precision", type=float, default=0.90)
     ap.add_argument("--label", choices=("em", "contains"), default="contains", help="what counts as right when fitting")
     args = ap.parse_args()
     if args.fit:
         sources = args.fit.split(",")
         records = [r for f in sources for r in json.loads(Path(f).read_text(encoding="utf-8"))]
-        model = fitted(records, args.label, args.precision, [Path(f).name for f in sources])
+        readers = json.loads(args.readers.read_text(encoding="utf-8"))["records"] if args.readers else []
+        names = [Path(f).name for f in sources] + ([args.readers.name] if args.readers else [])
+        model = fitted(records, readers, args.label, args.precision, names)
         args.out.write_text(json.dumps(model, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: v for k, v in model.items() if k != "about"}, indent=2), f"\nwritten to {args.out}")
         return 0

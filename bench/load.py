@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from chat_server import client, serve  # noqa: E402
+from chat_server import client, mode_line, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -90,8 +90,9 @@ def main() -> int:
         build(index_dir, [parse_file(f) for f in sorted((ROOT / "data" / "issues").glob("*.txt"))])
 
     t0 = time.monotonic()
-    proc, url = serve(index_dir, output=False)
+    proc, url = serve(index_dir)
     try:
+        mode_line(proc)  # serving (importing gradio on a loaded machine can take minutes)
         first = client(url)
         ask(first, QUESTIONS[0])
         startup = time.monotonic() - t0
@@ -129,8 +130,7 @@ def main() -> int:
         server_cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
         client_cpu = own1.user + own1.system - own0.user - own0.system
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
         tmp.cleanup()
 
     ms = sorted(x * 1000 for x in latencies)

@@ -3,6 +3,7 @@ partial / wrong / abstained, by set, language and style, with ask latency.
 
     python bench/readers.py --split dev                 # the half that may be tuned on
     python bench/readers.py --split test --save out.json  # the held-out half: report, never tune
+    python bench/readers.py --split dev --save dev.json   # records bench/answers.py --fit calibrates on
 
 The three collections (the sample issue, cmrc2018 and drcd passages) are indexed once into --index-root
 (default: a temporary directory; give one to reuse the indexes between runs of the same code)."""
@@ -16,6 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -111,6 +113,9 @@ def run(questions: list[dict], root: Path, model: str | None) -> list[dict]:
                     "sentence": ans.sentence,
                     "gold_rank": ranks[0] if ranks else None,
                     "outcome": judge(q, ans),
+                    "candidate_outcome": judge(q, SimpleNamespace(text=ans.candidate, verdict=ans.verdict)),
+                    "verdict": getattr(ans, "verdict", None),
+                    "features": getattr(ans, "features", {}),
                     "ms": round(ms, 2),
                 }
             )

@@ -4,6 +4,7 @@ import qa
 index = qa.Index.open("index")
 hits = index.search("市派驻村工作队有多少支?", k=5)     # list[qa.Passage], best first
 qa.retrieve("how many work teams were dispatched?")   # same, on the default index
+qa.ask("那市派的呢?", history=["驻村工作队有多少支?"])   # .understood_as == "市派驻村工作队有多少支?"
 """
 
 from __future__ import annotations
@@ -49,5 +50,6 @@ def retrieve(question: str, k: int = 5, **kwargs):
 
 
 def ask(question: str, k: int = 5, **kwargs):
-    """Answer from the default index: a qa.Answer (short answer, sentence, citation)."""
+    """Answer from the default index: a qa.Answer (short answer, sentence, citation); history=[earlier questions,
+    oldest first] answers a follow-up in its conversation (Answer.understood_as says how it was read)."""
     return _default_index().ask(question, k=k, **kwargs)

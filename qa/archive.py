@@ -7,6 +7,7 @@ the index as it was. Every issue's source files are kept in the index, so `rebui
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import store, vectors
 from .chunk import CHUNKER_VERSION, MAX_CHARS
-from .errors import IssueConflict, ModelMismatch
+from .errors import IssueConflict
 from .inputs import prepare_issues
 from .parse import Issue, parse_blobs
 
@@ -52,54 +53,36 @@ class Timer:
 
 @dataclass
 class Plan:
-    """Issues ready to insert: their passage rows, content hashes, and the vectors embedded for them."""
+    """Issues ready to insert: their passage rows, content hashes, and the vectors embedded for them (by model)."""
 
     issues: list[Issue]
     rows: dict[str, list[tuple]]
     hashes: dict[str, set[str]]
-    vectors: dict[str, np.ndarray]
+    vectors: dict[str, dict[str, np.ndarray]]  # model → content hash → vector
 
     def embedded(self, issue_id: str) -> int:
-        return sum(1 for h in self.hashes[issue_id] if h in self.vectors)
+        """The issue's passages embedded (by one model or more)."""
+        return len(self.hashes[issue_id] & set().union(*self.vectors.values()))
 
 
-def _plan(path: Path, issues: list[Issue], embedder, *, max_chars: int, reuse: bool, progress: bool, timer) -> Plan:
-    """Chunk and tokenize the issues and embed what needs it: the content hashes with no stored vector (all of
-    them unless reuse)."""
+def _plan(path: Path, issues: list[Issue], embedders: list, *, max_chars: int, reuse: bool, progress: bool, timer):
+    """Chunk and tokenize the issues and embed what needs it: the content hashes with no stored vector of each
+    model (all of them unless reuse)."""
     issues, rows, hashes, texts = prepare_issues(issues, max_chars)
     timer.lap("chunk_s")
-    known = store.known_vectors(path, embedder.model_id, set(texts)) if reuse else set()
-    todo = [h for h in texts if h not in known]
-    vectors = dict(zip(todo, embedder.encode_documents([texts[h] for h in todo], progress=progress))) if todo else {}
+    timer.stats["embedded"] = 0
+    embedded = vectors.embed(path, texts, embedders, reuse=reuse, progress=progress, timer=timer)
     store.preload()
     timer.lap("embed_s")
-    timer.stats["embedded"] = len(todo)
-    return Plan(issues, rows, hashes, vectors)
+    return Plan(issues, rows, hashes, embedded)
 
 
-def _refuse_other_model(path: Path, index_model: str | None, model_id: str) -> None:
-    if index_model and index_model != model_id:
-        raise ModelMismatch(
-            f"{path}/ holds vectors of model {index_model!r}, not {model_id!r}; "
-            f"re-embed everything with: qa index rebuild --model {model_id}"
-        )
-
-
-def _complete_vectors(tx: store.Writer, embedder, progress: bool, hashes: set[str] | None = None) -> int:
-    """Embed, under the lock, passages still without a vector (another writer removed it after we looked, or a
-    repair); how many."""
-    missing = tx.missing_vectors(embedder.model_id, hashes)
-    if missing:
-        texts = tx.embed_texts(missing)
-        vectors = embedder.encode_documents([texts[h] for h in missing], progress=progress)
-        tx.put_vectors(embedder.model_id, dict(zip(missing, vectors)))
-    return len(missing)
-
-
-def _meta(embedder, max_chars: int) -> dict[str, object]:
+def _meta(embedders: list, max_chars: int) -> dict[str, object]:
+    """The index's models (the first is its main model: model_id, dim) and how its passages were cut."""
     return {
-        "model_id": embedder.model_id,
-        "dim": embedder.dim,
+        "model_id": embedders[0].model_id,
+        "dim": embedders[0].dim,
+        "models": json.dumps(vectors.dims(embedders)),
         "chunker_version": CHUNKER_VERSION,
         "max_chars": max_chars,
     }
@@ -127,25 +110,26 @@ def add(
     path: str | Path,
     issues: list[Issue],
     *,
-    model: str | None = None,
+    model: str | list[str] | None = None,
     replace: bool = False,
     max_chars: int = MAX_CHARS,
     progress: bool = False,
     stats: dict | None = None,
 ) -> list[IssueReport]:
     """Add issues to the index at path (created if needed); with replace, an issue id indexed from another file is
-    swapped. Only new content is embedded; the search files are updated from the previous generation's."""
-    from .embed import load, model_name
+    swapped. Only new content is embedded (by each of the index's models); the search files are updated from the
+    previous generation's. model: the models of a new index (as for build); for an existing one, its own."""
+    from .embed import model_names
 
     path, timer = store.location(path), Timer(stats)
-    current = store.model_of(path)
+    current = store.models_of(path)
     if model:
-        _refuse_other_model(path, current, model_name(model))
-    embedder = load(model or current)
-    plan = _plan(path, issues, embedder, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
+        vectors.refuse_other_models(path, current, model_names(model))
+    embedders = vectors.load_all(current or model_names(model))
+    plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
     with store.writing(path) as tx:
         timer.lap("lock_s")
-        _refuse_other_model(path, tx.meta().get("model_id"), embedder.model_id)
+        vectors.refuse_other_models(path, list(store.index_models(tx.meta())), [e.model_id for e in embedders])
         reports, gone = [], set()
         for issue in plan.issues:
             report, replaced = _put(tx, issue, plan, replace)
@@ -153,11 +137,11 @@ def add(
             gone |= replaced
         if all(r.status == "unchanged" for r in reports):
             return reports  # nothing to publish: rolled back, the generation stays
-        tx.put_vectors(embedder.model_id, plan.vectors)
+        vectors.put(tx, plan.vectors)
         new = set().union(*(plan.hashes[r.issue_id] for r in reports if r.status in ("added", "replaced")))
-        timer.stats["embedded"] += _complete_vectors(tx, embedder, progress, new)
-        tx.drop_vectors(embedder.model_id, embedder.dim, gone)
-        tx.set_meta(_meta(embedder, max_chars))
+        timer.stats["embedded"] += vectors.complete(tx, embedders, progress, new)
+        tx.drop_vectors(vectors.dims(embedders), gone)
+        tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=True))
         timer.lap("publish_s")
@@ -168,19 +152,20 @@ def build(
     path: str | Path,
     issues: list[Issue],
     *,
-    model: str | None = None,
+    model: str | list[str] | None = None,
     fresh: bool = False,
     max_chars: int = MAX_CHARS,
     progress: bool = False,
     stats: dict | None = None,
 ) -> list[IssueReport]:
     """Make the index at path hold exactly these issues. Refused (IssueConflict naming them) if it holds issues
-    that are not among them, unless fresh: starting over on purpose."""
-    from .embed import load
+    that are not among them, unless fresh: starting over on purpose. model: a name, a comma list or a list of names
+    (qa.embed.model_names): the index keeps every model's vectors, the first is its main model."""
+    from .embed import model_names
 
     path, timer = store.location(path), Timer(stats)
-    embedder = load(model)
-    plan = _plan(path, issues, embedder, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
+    embedders = vectors.load_all(model_names(model))
+    plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=True, progress=progress, timer=timer)
     with store.writing(path, fresh=fresh) as tx:
         timer.lap("lock_s")
         held = sorted(tx.issue_ids() - {i.issue_id for i in plan.issues})
@@ -194,10 +179,10 @@ def build(
             tx.remove_issue(issue_id)
         for issue in plan.issues:
             tx.add_issue(issue, plan.rows[issue.issue_id])
-        tx.drop_vectors(embedder.model_id, embedder.dim)  # other models', other sizes, unused
-        tx.put_vectors(embedder.model_id, plan.vectors)
-        timer.stats["embedded"] += _complete_vectors(tx, embedder, progress)
-        tx.set_meta(_meta(embedder, max_chars))
+        tx.drop_vectors(vectors.dims(embedders))  # other models', other sizes, unused
+        vectors.put(tx, plan.vectors)
+        timer.stats["embedded"] += vectors.complete(tx, embedders, progress)
+        tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")
@@ -220,8 +205,7 @@ def remove(path: str | Path, issue_ids: list[str], *, stats: dict | None = None)
             reports.append(IssueReport(issue_id, "removed"))
         if all(r.status != "removed" for r in reports):
             return reports
-        meta = tx.meta()
-        tx.drop_vectors(meta["model_id"], int(meta["dim"]), gone)
+        tx.drop_vectors(store.index_models(tx.meta()), gone)
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=True))
         timer.lap("publish_s")
@@ -238,7 +222,7 @@ def _reread(read_source, record: dict) -> Issue:
 
 def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> list[IssueReport]:
     """A lost qa.db made again from manifest.json and the kept files it lists (issues without any are lost)."""
-    from .embed import load
+    from .embed import model_names
 
     manifest = store.read_manifest(path)
     records = [
@@ -246,16 +230,17 @@ def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> lis
         for issue_id, entry in manifest["issues"].items()
     ]
     issues = [_reread(lambda *a: store.read_source(path, *a), r) for r in records if r["sources"]]
-    embedder = load(model or manifest.get("model_id"))
-    plan = _plan(path, issues, embedder, max_chars=MAX_CHARS, reuse=False, progress=progress, timer=timer)
+    held = list(manifest.get("models") or {}) or [m for m in [manifest.get("model_id")] if m]
+    embedders = vectors.load_all(model_names(model or held))
+    plan = _plan(path, issues, embedders, max_chars=MAX_CHARS, reuse=False, progress=progress, timer=timer)
     with store.writing(path, fresh=True) as tx:
         timer.lap("lock_s")
         if tx.issue_ids():
             raise IssueConflict(f"{path}/ was built again meanwhile; nothing to restore (nothing was written)")
         for issue in plan.issues:
             tx.add_issue(issue, plan.rows[issue.issue_id])
-        tx.put_vectors(embedder.model_id, plan.vectors)
-        tx.set_meta(_meta(embedder, MAX_CHARS))
+        vectors.put(tx, plan.vectors)
+        tx.set_meta(_meta(embedders, MAX_CHARS))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")
@@ -267,21 +252,23 @@ def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> lis
 
 def _plan_rebuild(path: Path, model: str | None, progress: bool, timer: Timer) -> tuple[Plan, list[dict], object]:
     """Before the lock: every issue read again from its kept files and embedded, and the stored passages of issues
-    without any embedded; (the plan, the issue records it started from, the embedder)."""
-    from .embed import load
+    without any embedded; (the plan, the issue records it started from, the embedders)."""
+    from .embed import model_names
 
     with closing(store.open(path)) as archive:
         meta, records = archive.meta(), archive.issue_records()
         issues = [_reread(archive.read_source, r) for r in records if r["sources"]]
         as_stored = [r["issue_id"] for r in records if not r["sources"]]
         stored_texts = archive.embed_texts(as_stored) if as_stored else {}
-    embedder = load(model or meta["model_id"])
+    embedders = vectors.load_all(model_names(model or list(store.index_models(meta))))
     max_chars = int(meta.get("max_chars", MAX_CHARS))
-    plan = _plan(path, issues, embedder, max_chars=max_chars, reuse=False, progress=progress, timer=timer)
-    todo = [h for h in stored_texts if h not in plan.vectors]
-    plan.vectors.update(zip(todo, embedder.encode_documents([stored_texts[h] for h in todo], progress=progress)))
-    timer.stats["embedded"] = len(plan.vectors)
-    return plan, records, embedder
+    plan = _plan(path, issues, embedders, max_chars=max_chars, reuse=False, progress=progress, timer=timer)
+    for embedder in embedders:
+        done = plan.vectors[embedder.model_id]
+        todo = [h for h in stored_texts if h not in done]
+        done.update(zip(todo, embedder.encode_documents([stored_texts[h] for h in todo], progress=progress)))
+    timer.stats["embedded"] = sum(len(v) for v in plan.vectors.values())
+    return plan, records, embedders
 
 
 def _same_issues(a: list[dict], b: list[dict]) -> bool:
@@ -289,15 +276,23 @@ def _same_issues(a: list[dict], b: list[dict]) -> bool:
 
 
 def rebuild(
-    path: str | Path, *, model: str | None = None, progress: bool = False, stats: dict | None = None
+    path: str | Path,
+    *,
+    model: str | list[str] | None = None,
+    add_model: str | list[str] | None = None,
+    progress: bool = False,
+    stats: dict | None = None,
 ) -> list[IssueReport]:
     """Read every issue again from its kept files (issues without any keep their stored passages) and re-embed
-    everything, with the index's model or a new one; one atomic change. An index whose qa.db was lost is made
-    again from its manifest and kept files."""
+    everything, with the index's models or new ones (model: as for build); one atomic change. An index whose qa.db
+    was lost is made again from its manifest and kept files. add_model: only add these models' vectors
+    (add_models)."""
     path, timer = store.location(path), Timer(stats)
+    if add_model:
+        return add_models(path, add_model, progress=progress, stats=timer.stats)
     if not store.is_index(path):
         return _restore(path, model, progress, timer)
-    plan, records, embedder = _plan_rebuild(path, model, progress, timer)
+    plan, records, embedders = _plan_rebuild(path, model, progress, timer)
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")
         if not _same_issues(tx.issue_records(), records):
@@ -309,9 +304,9 @@ def rebuild(
         for issue in plan.issues:
             tx.remove_issue(issue.issue_id)
             tx.add_issue(issue, plan.rows[issue.issue_id], added_at[issue.issue_id])
-        tx.put_vectors(embedder.model_id, plan.vectors)
-        tx.drop_vectors(embedder.model_id, embedder.dim)
-        tx.set_meta(_meta(embedder, max_chars))
+        vectors.put(tx, plan.vectors)
+        tx.drop_vectors(vectors.dims(embedders))
+        tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")
@@ -322,18 +317,44 @@ def rebuild(
     return reports + [IssueReport(r["issue_id"], "reembedded") for r in records if r["issue_id"] not in reread]
 
 
-def repair(path: str | Path, *, progress: bool = False, stats: dict | None = None) -> int:
-    """Rebuild the search files and the manifest from the database, embedding passages that lack a vector of the
-    index model and dropping other vectors; how many passages were embedded."""
-    from .embed import load
+def add_models(
+    path: str | Path, model: str | list[str], *, progress: bool = False, stats: dict | None = None
+) -> list[IssueReport]:
+    """Add models to an index: each new model embeds what the stored passages embed (nothing is read or parsed
+    again, the vectors of the models it has stay as they are); vectors a model already has for a content hash are
+    kept. One atomic change; a report per issue."""
+    from .embed import model_names
 
+    path, timer = store.location(path), Timer(stats)
+    with closing(store.open(path)) as archive:
+        held, records = list(store.index_models(archive.meta())), archive.issue_records()
+        texts = archive.embed_texts([r["issue_id"] for r in records])
+    timer.lap("chunk_s")
+    embedders = vectors.load_all(held + [m for m in model_names(model) if m not in held])
+    added = vectors.embed(path, texts, embedders[len(held) :], reuse=True, progress=progress, timer=timer)
+    timer.lap("embed_s")
+    with store.writing(path, create=False) as tx:
+        timer.lap("lock_s")
+        if not _same_issues(tx.issue_records(), records) or list(store.index_models(tx.meta())) != held:
+            raise IssueConflict(f"{path}/ changed while the models were added; run it again (nothing was written)")
+        vectors.put(tx, added)
+        timer.stats["embedded"] += vectors.complete(tx, embedders[len(held) :], progress)
+        tx.set_meta(_meta(embedders, int(tx.meta().get("max_chars", MAX_CHARS))))
+        timer.lap("db_s")
+        timer.stats.update(tx.publish(incremental=True))
+        timer.lap("publish_s")
+    return [IssueReport(r["issue_id"], "models added") for r in records]
+
+
+def repair(path: str | Path, *, progress: bool = False, stats: dict | None = None) -> int:
+    """Rebuild the search files and the manifest from the database, embedding passages that lack a vector of an
+    index model and dropping other vectors; how many vectors were embedded."""
     path, timer = store.location(path), Timer(stats)
     with store.writing(path, create=False) as tx:
         timer.lap("lock_s")
-        meta = tx.meta()
-        model_id, dim = meta["model_id"], int(meta["dim"])
-        tx.drop_vectors(model_id, dim)
-        embedded = _complete_vectors(tx, load(model_id), progress) if tx.missing_vectors(model_id) else 0
+        models = store.index_models(tx.meta())
+        tx.drop_vectors(models)
+        embedded = vectors.complete(tx, vectors.load_all(list(models)), progress)
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
         timer.lap("publish_s")

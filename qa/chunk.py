@@ -31,6 +31,8 @@ class Chunk:
     title: str
     section: str | None
     kind: str
+    page: int | None = None  # printed page (版) the paragraph starts on
+    confidence: float | None = None  # OCR: the lowest recogniser score of the paragraph's lines
 
     @property
     def context(self) -> str:
@@ -72,7 +74,10 @@ def chunk_issue(issue: Issue, max_chars: int = MAX_CHARS) -> list[Chunk]:
     for article in issue.articles:
         for para in article.paragraphs:
             for part_no, text in enumerate(split_text(para.text, max_chars), 1):
+                where = (article.no, para.no, part_no)
                 chunks.append(
-                    Chunk(issue.issue_id, article.no, para.no, part_no, text, article.title, para.section, para.kind)
+                    Chunk(
+                        issue.issue_id, *where, text, article.title, para.section, para.kind, para.page, para.confidence
+                    )
                 )
     return chunks

@@ -1,4 +1,4 @@
-"""The `qa` command line: index build/add/remove/list/rebuild/check/copy, ask, eval, feedback export."""
+"""The `qa` command line: index build/add/remove/list/rebuild/check/copy, ask, chat, eval, feedback export."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def _index_dir(args) -> Path | str:
 def _parse_files(args) -> list:
     from .inputs import read_issue_files
 
-    return read_issue_files(args.files, issue_id=args.issue_id, date=args.date, paper=args.paper)
+    return read_issue_files(
+        args.files, issue_id=args.issue_id, date=args.date, paper=args.paper, progress=not args.quiet
+    )
 
 
 def cmd_index_build(args) -> int:
@@ -76,9 +78,14 @@ def cmd_index_list(args) -> int:
 def cmd_index_rebuild(args) -> int:
     from .archive import rebuild
 
-    reports = rebuild(_index_dir(args), model=args.model, progress=not args.quiet)
+    reports = rebuild(_index_dir(args), model=args.model, add_model=args.add_model, progress=not args.quiet)
     for r in reports:
         print(r)
+    if args.add_model:
+        from .store import models_of
+
+        print(f"{_index_dir(args)}/: {len(reports)} issue(s), models now {', '.join(models_of(_index_dir(args)))}")
+        return 0
     count = {
         status: sum(r.status == status for r in reports) for status in ("reread", "reembedded", "lost (no kept file)")
     }
@@ -145,15 +152,16 @@ def cmd_ask(args) -> int:
     from .index import Index
 
     index = Index.open(_index_dir(args))
-    hits = index.search(args.question, k=args.k, mode=args.mode, issues=args.issue or None)
-    answer = index.answer(args.question, hits)
-    explain = index.explain(args.question) if args.explain else None
+    answer = index.ask(args.question, k=args.k, history=args.history, mode=args.mode, issues=args.issue or None)
+    explain = index.explain(answer.understood_as or args.question) if args.explain else None
     if args.json:
         out = {
             "question": args.question,
+            "understood_as": answer.understood_as,
             "answer": {key: answer.to_dict()[key] for key in ("text", "sentence", "citation", "confidence")},
             "passages": [
-                {"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})} for r, h in enumerate(hits, 1)
+                {"rank": r, **h.to_dict(), **({"scores": h.scores} if explain else {})}
+                for r, h in enumerate(answer.passages, 1)
             ],
         }
         if explain:
@@ -162,15 +170,66 @@ def cmd_ask(args) -> int:
         return 0
     if explain:
         print(_explain_text(explain))
+    _print_answer(answer, explain is not None)
+    return 0
+
+
+def _print_answer(answer, explain: bool = False) -> None:
+    """How a follow-up was understood, the short answer (or the best sentence), then the numbered citations."""
+    if answer.understood_as:
+        print(f"理解为 / understood as: {answer.understood_as}")
     if answer.sentence:
         head = answer.text if answer.text is not None else "(no short answer: not sure; the best sentence follows)"
         print(f"{head}\n    {answer.sentence}\n    — {answer.citation}  (confidence {answer.confidence:.2f})\n")
-    if not hits:
+    if not answer.passages:
         print("no passage found")
-    for r, h in enumerate(hits, 1):
+    for r, h in enumerate(answer.passages, 1):
         parts = "".join(f", {name} {v:.3f}" for name, v in h.scores.items()) if explain else ""
         print(f"[{r}] {h.citation}  (score {h.score:.3f}{parts})\n    {h.text}\n")
+
+
+CHAT_HELP = (
+    "one question a line; follow-ups use the earlier ones. /new starts a new conversation, /quit (or Ctrl-D) ends."
+)
+
+
+def cmd_chat(args) -> int:
+    from .errors import QAError
+    from .index import Index
+
+    index = Index.open(_index_dir(args))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and ↑ history for input())
+
+        print(CHAT_HELP)
+    turns: list[str] = []
+    while (line := _read_turn(interactive)) is not None:
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/new":
+            turns = []
+            print("(new conversation)\n")
+            continue
+        try:
+            answer = index.ask(line, k=args.k, history=turns, mode=args.mode, issues=args.issue or None)
+        except (QAError, ValueError) as e:
+            print(f"qa: error: {e}", file=sys.stderr)
+            continue
+        _print_answer(answer)
+        turns.append(line)
     return 0
+
+
+def _read_turn(interactive: bool) -> str | None:
+    """The next non-empty question line, or None at the end of input."""
+    while True:
+        try:
+            line = input("问 / ask> " if interactive else "")
+        except EOFError:
+            return None
+        if line.strip():
+            return line.strip()
 
 
 def _explain_text(explain: dict) -> str:
@@ -257,6 +316,12 @@ def cmd_eval(args) -> int:
     return 0
 
 
+FILES_HELP = (
+    "issue files: text, HTML, PDF, scans (PNG, JPEG, TIFF), .docx; a FOLDER is one issue (its files in page order);"
+    " each text file is an issue, other files given together are the pages of one issue per date in their names"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="Question answering over newspaper issues.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -271,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if model:
             sp.add_argument(
-                "--model", help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE)"
+                "--model",
+                action="append",
+                help="sentence-transformers model name or path (default: $QA_MODEL or the bundled USE); several"
+                " (repeated or a comma list, e.g. use-multilingual-v3,multilingual-e5-small): the index keeps each"
+                " one's vectors and search fuses them",
             )
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -279,15 +348,19 @@ def build_parser() -> argparse.ArgumentParser:
         dest="index_command", required=True
     )
     b = idx.add_parser("build", help="build the index from issue files (refused if it holds other issues)")
-    b.add_argument("files", nargs="+", metavar="FILE")
+    b.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
     b.add_argument("--fresh", action="store_true", help="start over: drop every issue not among the files")
     ad = idx.add_parser("add", help="add issue files to the index (created if needed)")
-    ad.add_argument("files", nargs="+", metavar="FILE")
+    ad.add_argument("files", nargs="+", metavar="FILE", help=FILES_HELP)
     ad.add_argument("--replace", action="store_true", help="swap an issue already indexed from another file")
     ad.set_defaults(func=cmd_index_add)
     for sp in (b, ad):
-        sp.add_argument("--issue-id", help="issue id (one FILE only; default: paper + date, or the file name)")
-        sp.add_argument("--date", help="issue date YYYY-MM-DD (default: from the file name)")
+        sp.add_argument(
+            "--issue-id", help="issue id; the FILEs given are then one issue (default: paper + date, or the file name)"
+        )
+        sp.add_argument(
+            "--date", help="issue date YYYY-MM-DD; the FILEs given are then one issue (default: from the file names)"
+        )
         sp.add_argument("--paper", help="newspaper name (default: from the bylines)")
         common(sp)
     b.set_defaults(func=cmd_index_build)
@@ -301,6 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_index_list)
     rb = idx.add_parser(
         "rebuild", help="read every issue again from its kept file and re-embed (e.g. with another --model), atomically"
+    )
+    rb.add_argument(
+        "--add-model",
+        action="append",
+        metavar="MODEL",
+        help="only add this model's vectors (e.g. multilingual-e5-small): nothing is read again, the vectors the"
+        " index has stay",
     )
     common(rb)
     rb.set_defaults(func=cmd_index_rebuild)
@@ -327,8 +407,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show why passages match: tokens, translated terms of an English question, score parts",
     )
+    a.add_argument(
+        "--history",
+        action="append",
+        metavar="QUESTION",
+        help="an earlier question of the conversation, oldest first (repeatable): QUESTION is read as its follow-up",
+    )
     common(a, model=False)
     a.set_defaults(func=cmd_ask)
+
+    c = sub.add_parser("chat", help="a conversation on the terminal: each line a question, follow-ups understood")
+    c.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    c.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    c.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    common(c, model=False)
+    c.set_defaults(func=cmd_chat)
 
     e = sub.add_parser(
         "eval",
@@ -345,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--issues",
         nargs="+",
         metavar="FILE",
-        help="issue files to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)",
+        help="issue files or folders to index when BENCH is a questions .jsonl file (e.g. data/questions/sample-qa.jsonl)",
     )
     e.add_argument("--answers", action="store_true", help="also measure short answers and supporting sentences")
     e.add_argument("--limit", type=int, help="only the first N questions")

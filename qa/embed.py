@@ -7,10 +7,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from .e5 import E5_DIM, E5_MODEL  # numpy only: the engine loads on first use
 from .errors import ModelError
 
 DEFAULT_MODEL = "use-multilingual-v3"
 USE_DIM = 512
+BUNDLED = {DEFAULT_MODEL: USE_DIM, E5_MODEL: E5_DIM}  # models shipped inside packages, by name → dimension
 
 # No model download may ever be attempted: this product runs offline.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -21,6 +23,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def model_name(model: str | None = None) -> str:
     """The model to use: the argument, else $QA_MODEL, else the bundled default."""
     return model or os.environ.get("QA_MODEL") or DEFAULT_MODEL
+
+
+def model_names(models: str | list[str] | None = None) -> list[str]:
+    """The models an index is to hold, the main one first, each once: from --model values (each a name or a comma
+    list, e.g. use-multilingual-v3,multilingual-e5-small), else $QA_MODEL (the same), else the bundled default."""
+    names = _split([models] if isinstance(models, str) else list(models or []))
+    return list(dict.fromkeys(names or _split([model_name()])))
+
+
+def _split(values: list[str]) -> list[str]:
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +68,7 @@ class Embedder:
     def __init__(self, model: str | None = None):
         self.model_id = model_name(model)
         self._st = None
-        self._dim = USE_DIM if self.model_id == DEFAULT_MODEL else None
+        self._dim = BUNDLED.get(self.model_id)
 
     @property
     def is_default(self) -> bool:
@@ -68,10 +81,8 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             try:
-                if self.is_default:
-                    from .usem import USEModule
-
-                    self._st = SentenceTransformer(modules=[USEModule()], device="cpu")
+                if self.model_id in BUNDLED:
+                    self._st = _bundled(self.model_id)
                 else:
                     self._st = SentenceTransformer(self.model_id, device="cpu", local_files_only=True)
             except Exception as e:  # noqa: BLE001 - any load failure becomes one clear line
@@ -91,7 +102,7 @@ class Embedder:
         """Normalised vectors of passages; large batches are spread over worker processes (qa.workers)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        workers = embed_workers(len(texts))
+        workers = 1 if self.model_id == E5_MODEL else embed_workers(len(texts))  # e5's engine uses every core
         if workers > 1:
             from .workers import encode
 
@@ -111,6 +122,10 @@ class Embedder:
         """Normalised vectors of a few short texts (query-side, e.g. answer sentences): no worker processes."""
         if self.is_default:
             return _encode_short(texts)
+        if self.model_id == E5_MODEL:
+            from .e5 import encode_queries
+
+            return encode_queries(texts)
         st = self.st
         encode = getattr(st, "encode_query", st.encode)
         return np.ascontiguousarray(
@@ -118,8 +133,23 @@ class Embedder:
         )
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query vector. The default model skips loading sentence-transformers (same vectors, ~6 s less cold start)."""
+        """One query vector. The bundled models skip loading sentence-transformers (same vectors, ~6 s less cold
+        start)."""
         return self.encode_sentences([text])[0]
+
+
+def _bundled(model_id: str):
+    """The SentenceTransformer of a model shipped inside a package, built from its input module."""
+    from sentence_transformers import SentenceTransformer
+
+    if model_id == E5_MODEL:
+        from .e5 import PROMPTS
+        from .e5module import E5Module
+
+        return SentenceTransformer(modules=[E5Module()], prompts=PROMPTS, device="cpu")
+    from .usem import USEModule
+
+    return SentenceTransformer(modules=[USEModule()], device="cpu")
 
 
 MIN_TEXTS_PER_WORKER = 2000

@@ -61,7 +61,7 @@ def evaluate(
     With answers=True, the answer metrics of the first mode's hits (see answer_metrics) are added as "answers"."""
     from .archive import build
     from .index import Index
-    from .parse import parse_file
+    from .inputs import read_issue_files
 
     bench_dir = Path(bench_dir)
     if bench_dir.is_file():
@@ -70,7 +70,7 @@ def evaluate(
                 f"{bench_dir} is a questions file: give the issue files it asks about with --issues FILE..."
             )
         questions = read_jsonl(bench_dir)[:limit]
-        source, n_passages, passages = [parse_file(f) for f in issues], None, None
+        source, n_passages, passages = read_issue_files(issues), None, None  # grouped as `qa index add` does
     else:
         passages_path = Path(passages_file) if passages_file else default_passages(bench_dir)
         if not passages_path.is_file():

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .search import MODES, Passage, fetch_passages, rank
+from .search import MODES, Passage, fetch_passages, fusion_of, rank, rank_fused
 
 DEFAULT_INDEX = "index"
 MAX_QUESTION_CHARS = 500
@@ -96,10 +96,27 @@ class Index:
         return self.meta["model_id"]
 
     @property
+    def models(self) -> list[str]:
+        """The index's embedding models, the main one (model_id) first."""
+        return list(store.index_models(self.meta))
+
+    @property
     def embedder(self):
+        """The main model's embedder (the hybrid's dense side, answer sentences)."""
         from .embed import load
 
         return load(self.model_id)
+
+    def _rank(self, files: store.SearchFiles, question: str, k: int, mode: str, allowed, terms) -> list:
+        """Hybrid search of an index of several models fuses them all (qa.search.rank_fused); otherwise rank."""
+        fusion = fusion_of(self.models) if mode == "hybrid" else None
+        if fusion is None:
+            qvec = self.embedder.encode_query(question) if mode != "lexical" else None
+            return rank(files, question, qvec, k, mode, allowed, terms=terms)
+        from .embed import load
+
+        qvecs = {model: load(model).encode_query(question) for model in self.models}
+        return rank_fused(files, question, qvecs, k, allowed, terms, fusion)
 
     def search_files(self) -> store.SearchFiles:
         """The search files of the committed generation (reloaded when a writer has published a new one)."""
@@ -125,9 +142,8 @@ class Index:
         allowed = None if issues is None else self.store.passage_ids(issues)
         if allowed is not None and not len(allowed):
             return []
-        qvec = self.embedder.encode_query(question) if mode != "lexical" else None
         terms = [t.candidates for t in self.translate(question)] if mode != "dense" else None
-        return fetch_passages(self.store.passages, rank(files, question, qvec, k, mode, allowed, terms=terms), k)
+        return fetch_passages(self.store.passages, self._rank(files, question, k, mode, allowed, terms), k)
 
     def translate(self, question: str) -> list:
         """Chinese query terms (qa.translate.Term) for a question without Chinese characters; [] for a Chinese one."""
@@ -146,17 +162,20 @@ class Index:
             return self._translation[1]
 
     def explain(self, question: str) -> dict:
-        """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight."""
+        """Why passages match: the question's own lexical tokens found in the index, its translated terms, fusion weight
+        (and, in an index of several models, the weights of each side that fuse standardises)."""
         from .search import DENSE_WEIGHT_CJK, DENSE_WEIGHT_OTHER
         from .text import has_cjk, tokens
 
         files = self.search_files()
         cjk = has_cjk(question)
+        fusion = fusion_of(self.models)
         return {
             "language": "zh" if cjk else "other",
             "tokens": sorted({t for t in tokens(question) if files.document_frequency(t)}),
             "translated": [t.to_dict() for t in self.translate(question)],
             "dense_weight": DENSE_WEIGHT_CJK if cjk else DENSE_WEIGHT_OTHER,
+            **({"fusion_weights": fusion["cjk" if cjk else "other"]} if fusion else {}),
         }
 
     def df(self, term: str) -> int:
@@ -170,9 +189,18 @@ class Index:
         n = files.document_frequency(term) or (files.character_frequency(term) if len(term) == 1 else 0)
         return float(np.log((len(files.ids) + 1) / (n + 0.5)))
 
-    def ask(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None):
-        """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence)."""
-        return self.answer(question, self.search(question, k=k, mode=mode, issues=issues))
+    def ask(self, question: str, k: int = 5, *, history: list[str] | None = None, mode: str = "hybrid", issues=None):
+        """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence).
+
+        history: the user's earlier questions in this conversation, oldest first; a follow-up is answered as
+        qa.followup resolves it, and Answer.understood_as says how (None when the question stood alone)."""
+        from .followup import resolve
+
+        understood = resolve(question, history, self.translate) if history else None
+        asked = understood or question
+        answer = self.answer(asked, self.search(asked, k=k, mode=mode, issues=issues))
+        answer.question, answer.understood_as = question, understood
+        return answer
 
     def preceding_text(self, passage: Passage) -> str | None:
         """The text of the paragraph (part) printed just before this one in its article, if any."""

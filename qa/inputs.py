@@ -9,7 +9,10 @@ from pathlib import Path
 
 from .chunk import Chunk, chunk_issue
 from .errors import IssueConflict
-from .parse import Issue, ParseError, parse_file
+from .parse import Issue, ParseError, issue_files, parse_blobs
+from .parse.formats import sniff
+from .parse.progress import page_progress
+from .parse.text import date_in
 
 MAX_ISSUE_MB = 10  # a real issue is well under 1 MB; a larger file is almost surely not one issue
 
@@ -38,7 +41,8 @@ def check_issue_id(issue_id: str) -> str:
     return issue_id
 
 
-def _checked_file(f: Path, seen: dict, limit: int, nothing: str) -> None:
+def check_file(f: Path, seen: dict, limit: int, nothing: str = "") -> None:
+    """Refuse, in one line, a file that is missing, unreadable, given twice (seen) or over the size limit."""
     try:
         if not f.is_file():
             raise ParseError(f"{f}: {'not a file' if f.exists() else 'no such file'}{nothing}")
@@ -56,29 +60,107 @@ def _checked_file(f: Path, seen: dict, limit: int, nothing: str) -> None:
         )
 
 
+def _named_files(paths: list[Path]) -> list[tuple[Path | None, Path]]:
+    """(the folder it was found in or None, file) for every file given, a folder standing for its issue files."""
+    out = []
+    for path in paths:
+        if path.is_dir():
+            found = issue_files(path)
+            if not found:
+                raise ParseError(f"{path}: no issue files in this folder (text, HTML, PDF, image or .docx)")
+            out += [(path, f) for f in found]
+        else:
+            out.append((None, path))
+    return out
+
+
+def _by_date(blobs: list[tuple[str, bytes]]) -> dict[str | None, list[tuple[str, bytes]]]:
+    groups: dict[str | None, list[tuple[str, bytes]]] = {}
+    for name, data in blobs:
+        groups.setdefault(date_in(Path(name).stem), []).append((name, data))
+    return groups
+
+
+def _folder_issue(folder: Path, blobs: list[tuple[str, bytes]]) -> tuple[str, list[tuple[str, bytes]]]:
+    dates = sorted(d for d in _by_date(blobs) if d)
+    if len(dates) > 1:
+        raise ParseError(
+            f"{folder}: a folder is one issue, but its files are of {len(dates)} dates ({', '.join(dates[:3])});"
+            " put each issue's files in a folder of its own, or give text issues as files (FOLDER/*.txt)"
+        )
+    return str(folder), blobs
+
+
+def issue_groups(
+    named: list[tuple[Path | None, str, bytes]], one_issue: bool
+) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Which files make one issue: (source, [(name, bytes)]) per issue. All of them with one_issue (--issue-id or
+    --date); else each folder is one issue, each text file given by name is one, and the other files given by name
+    (HTML, PDF, images, Word: pages) are one issue per date their names carry (those without a date together)."""
+    if one_issue:
+        folders = {folder for folder, _, _ in named}
+        source = str(next(iter(folders))) if len(folders) == 1 and None not in folders else named[0][1]
+        return [(source, [(name, data) for _, name, data in named])]
+    folders = dict.fromkeys(f for f, _, _ in named if f is not None)
+    groups = [_folder_issue(folder, [(name, data) for f, name, data in named if f == folder]) for folder in folders]
+    return groups + _loose_issues([(name, data) for f, name, data in named if f is None])
+
+
+def _loose_issues(blobs: list[tuple[str, bytes]]) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Files given by name: each text file an issue, the other files one issue per date their names carry."""
+    texts = [(name, [(name, data)]) for name, data in blobs if sniff(data, name) == "text"]
+    pages = [(name, data) for name, data in blobs if sniff(data, name) != "text"]
+    return texts + [(group[0][0], group) for group in _by_date(pages).values()]
+
+
 def read_issue_files(
-    files, *, issue_id: str | None = None, date: str | None = None, paper: str | None = None
+    files,
+    *,
+    issue_id: str | None = None,
+    date: str | None = None,
+    paper: str | None = None,
+    progress: bool = False,
 ) -> list[Issue]:
-    """Parse the issue files of one write, all or nothing: one bad file (missing, unreadable, too large, not text,
-    given twice) refuses the whole call, so nothing is indexed."""
-    files = [Path(f) for f in files]
+    """Parse the issue files (and folders) of one write into issues (issue_groups says which files make one), all or
+    nothing: one bad file (missing, unreadable, too large, unreadable as an issue, given twice) refuses the whole
+    call, so nothing is indexed. progress: a bar per page of PDFs and scans on stderr."""
     if issue_id is not None:
         check_issue_id(issue_id)
-        if len(files) > 1:
-            raise ValueError("--issue-id names one issue: give one FILE with it")
-    nothing = "; nothing was indexed (one bad file refuses the whole call)" if len(files) > 1 else ""
+    named = _named_files([Path(f) for f in files])
+    nothing = "; nothing was indexed (one bad file refuses the whole call)" if len(named) > 1 else ""
     limit, seen = max_issue_bytes(), {}
-    for f in files:
-        _checked_file(f, seen, limit, nothing)
-    issues = []
-    for f in files:
+    for _, f in named:
+        check_file(f, seen, limit, nothing)
+    try:
+        blobs = [(folder, str(f), f.read_bytes()) for folder, f in named]
+    except OSError as e:
+        raise ParseError(f"{e.filename}: cannot read it ({e.strerror}){nothing}") from None
+    try:
+        with page_progress(progress):
+            groups = issue_groups(blobs, one_issue=issue_id is not None or date is not None)
+            return [parse_blobs(b, source, issue_id=issue_id, date=date, paper=paper) for source, b in groups]
+    except ParseError as e:
+        raise ParseError(f"{e}{nothing}") from None
+
+
+def read_uploads(blobs: list[tuple[str, bytes]], *, progress: bool = False) -> tuple[list[Issue], list[str]]:
+    """Files uploaded together in the chat, (name, bytes), grouped as files given by name are (issue_groups): the
+    issues read, and one line for each file or issue that could not be read (the others are still added)."""
+    readable, failed = [], []
+    for name, data in blobs:
         try:
-            issues.append(parse_file(f, issue_id=issue_id, date=date, paper=paper))
+            sniff(data, name)
+            readable.append((name, data))
         except ParseError as e:
-            raise ParseError(f"{e}{nothing}") from None
-        except OSError as e:
-            raise ParseError(f"{f}: cannot read it ({e.strerror}){nothing}") from None
-    return issues
+            failed.append(str(e))
+    issues = []
+    with page_progress(progress):
+        for source, group in _loose_issues(readable):
+            try:
+                issues.append(parse_blobs(group, source))
+            except ParseError as e:
+                failed.append(str(e))
+    return issues, failed
 
 
 def _distinct(issues: list[Issue]) -> list[Issue]:
@@ -107,7 +189,7 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
     toks = text.tokens_many([f"{c.context} {c.text}" for c in chunks])
     return [
         (c.issue_id, c.article_no, c.paragraph_no, c.part_no, c.kind, c.section, c.text, c.text_hash)
-        + (c.content_hash, " ".join(t for t in ts if " " not in t))
+        + (c.content_hash, " ".join(t for t in ts if " " not in t), c.page, c.confidence)
         for c, ts in zip(chunks, toks)
     ]
 

@@ -1,16 +1,20 @@
 """The web chat (Gradio): ask the archive, read the cited paragraphs, manage issues, leave feedback."""
 
-import html
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
-from . import store
-from .errors import IndexMissing, QAError
-from .index import MAX_QUESTION_CHARS, Index, write
-from .parse import ParseError, parse_bytes
+from .access import Access
+from .chat import EXAMPLES, K_MAX, Archive, ask, conversation, kept_records, one_line, read_uploads
+from .errors import QAError
+from .guard import Guard
+from .index import write
+from .inputs import max_issue_bytes
+from .parse import ParseError
+from .render import text
 from .search import MODES
 
 # Offline product: no analytics calls (must be set before gradio is imported).
@@ -18,155 +22,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [  # questions about the bundled sample issue
-    "市派驻村工作队有多少支?",
-    "今年计划改造多少个老旧小区?",
-    "城市更新公司什么时候揭牌?",
-    "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
-    "How many village work teams did Zhuzhou send out?",
-]
+UPLOAD_TYPES = [".txt", ".pdf", ".html", ".htm", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"]  # read by content
+
 CSS = """
 .qa-cite summary { cursor: pointer; }
 .qa-cite mark { background: #fde68a; color: inherit; padding: 0 1px; }
 .qa-cite .qa-para { margin: 4px 0 8px 1.2em; white-space: pre-wrap; }
+.qa-sentence { margin: 4px 0 8px; padding-left: 10px; border-left: 3px solid #d1d5db; }
+.qa-lines { white-space: pre-line; }
 """
-
-
-class Archive:
-    """The index the app serves, opened on first use (so the page works while it is still missing)."""
-
-    def __init__(self, path: str | Path, model: str | None = None):
-        self.path = store.location(path)
-        self.model = model
-        self._index: Index | None = None
-        self._lock = threading.Lock()
-
-    def index(self) -> Index:
-        with self._lock:
-            if self._index is None:
-                self._index = Index.open(self.path)
-            return self._index
-
-    def issues(self) -> list[dict]:
-        try:
-            return self.index().issues()
-        except QAError:
-            return []
-
-    def warm_up(self) -> None:
-        """Load the search files, the query encoder and the answer finder, so the first reader does not wait."""
-        try:
-            index = self.index()
-            if len(index):
-                for question in (EXAMPLES[0], EXAMPLES[-1]):  # one Chinese, one English
-                    index.ask(question, k=3)
-        except Exception:  # noqa: BLE001 - the first real question reports the problem properly
-            log.exception("warm-up failed")
-
-
-# ---------- answers as chat messages ----------
-
-
-def _friendly(e: Exception, path: Path) -> str:
-    if isinstance(e, IndexMissing):
-        return f"There is no index at `{path}/` yet: add an issue file in the **Archive** tab."
-    if isinstance(e, ValueError) and str(e) == "empty question":
-        return "Please type a question first."
-    return f"⚠ {html.escape(str(e).splitlines()[0] if str(e) else type(e).__name__)}"
-
-
-def _highlight(text: str, sentence: tuple[int, int] | None, answer: tuple[int, int] | None) -> str:
-    """The paragraph as HTML: the supporting sentence marked, the short answer in it bold."""
-    if sentence is None:
-        return html.escape(text)
-    s0, s1 = sentence
-    inner = html.escape(text[s0:s1])
-    if answer and s0 <= answer[0] < answer[1] <= s1:
-        a0, a1 = answer
-        inner = html.escape(text[s0:a0]) + "<b>" + html.escape(text[a0:a1]) + "</b>" + html.escape(text[a1:s1])
-    return html.escape(text[:s0]) + "<mark>" + inner + "</mark>" + html.escape(text[s1:])
-
-
-def _spans(answer, passage) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """(sentence, short answer) offsets in this passage's text, when it is the passage the answer comes from."""
-    best = answer.passage
-    if best is None or passage.id != best.id or not answer.sentence:
-        return None, None
-    start, end = answer.sentence_start, answer.sentence_end
-    if passage.text[start:end] != answer.sentence:
-        start = passage.text.find(answer.sentence)
-        if start < 0:
-            return None, None
-        end = start + len(answer.sentence)
-    span = None
-    if answer.text and answer.answer_start is not None and answer.answer_end is not None:
-        span = (answer.answer_start, answer.answer_end)
-    return (start, end), span
-
-
-def citation_line(rank: int, passage) -> str:
-    return f"[{rank}] {passage.citation} · score {passage.score:.2f}"
-
-
-def render_answer(answer) -> str:
-    """The reply: the short answer (when there is one), then numbered citations that expand to the paragraph."""
-    passages = list(answer.passages or [])
-    if not passages:
-        return "No passage in the archive matches this question. Try other words, or search more issues."
-    parts = []
-    best = answer.passage
-    best_rank = next((r for r, p in enumerate(passages, 1) if best is not None and p.id == best.id), None)
-    if answer.text:
-        ref = f" [{best_rank}]" if best_rank else ""
-        parts.append(f"**{html.escape(answer.text)}**{ref} <small>(confidence {answer.confidence:.2f})</small>")
-        if answer.sentence:
-            parts.append(f"> {html.escape(answer.sentence)}")
-    else:
-        parts.append("No answer found in the archive. The closest passages:")
-    cites = []
-    for r, p in enumerate(passages, 1):
-        sentence, span = _spans(answer, p)
-        cites.append(
-            f'<details class="qa-cite"><summary>{html.escape(citation_line(r, p))}</summary>'
-            f'<div class="qa-para">{_highlight(p.text, sentence, span)}</div></details>'
-        )
-    parts.append("\n".join(cites))
-    return "\n\n".join(parts)
-
-
-def explain_markdown(info: dict) -> str:
-    """What the search looked for: the index words of the question, and the Chinese terms of an English one."""
-    parts = []
-    terms = [
-        f"- *{html.escape(t['english'])}* → "
-        + (", ".join(f"{html.escape(c)} ({w:.2f})" for c, w in t["chinese"]) or "—")
-        for t in info.get("translated") or []
-    ]
-    if terms:
-        parts.append("**English words searched as Chinese terms** (weight):\n" + "\n".join(terms))
-    words = info.get("tokens") or []
-    parts.append(f"**Words of the question found in the index:** {html.escape(' '.join(words)) if words else 'none'}")
-    if "dense_weight" in info:
-        parts.append(f"**Weight of meaning (dense) against words (lexical):** {info['dense_weight']}")
-    return "\n\n".join(parts)
-
-
-def _explain(index, question: str) -> str:
-    try:
-        return f"*{html.escape(question)}*\n\n" + explain_markdown(index.explain(question))
-    except Exception:  # noqa: BLE001 - the answer matters more than its explanation
-        log.exception("explain failed: %r", question)
-        return ""
-
-
-def answer_record(question: str, answer) -> dict:
-    return {
-        "question": question,
-        "answer": answer.text,
-        "sentence": answer.sentence,
-        "confidence": round(answer.confidence, 3),
-        "citations": [{"rank": r, **p.to_dict()} for r, p in enumerate(answer.passages or [], 1)],
-    }
+SESSIONS = 300  # sessions whose state the server keeps (Gradio's default, 10 000, held ~65 KB each)
 
 
 # ---------- the archive as tables and choices ----------
@@ -202,62 +67,64 @@ def status_line(archive: Archive) -> str:
         index = archive.index()
         issues = index.issues()
         return (
-            f"Model **{index.model_id}** · index `{archive.path}/` · {len(issues)} issue{'s' * (len(issues) != 1)},"
-            f" {len(index)} passages"
+            f"Model <b>{text(index.model_id)}</b> · index <code>{text(archive.path)}/</code> · {len(issues)}"
+            f" issue{'s' * (len(issues) != 1)}, {len(index)} passages"
         )
     except QAError as e:
-        return f"Index `{archive.path}/`: {html.escape(str(e))}"
+        return f"Index <code>{text(archive.path)}/</code>: {text(one_line(e))}"
 
 
-def build(path: str | Path, model: str | None = None, *, archive: Archive | None = None):
-    """The gr.Blocks app serving the index at path."""
+def refusal(e: Exception) -> str:
+    """One line for an input Gradio could not take: the first complaint of a validation error, else the message."""
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(map(str, first.get("loc", ())))
+        return f"{getattr(e, 'title', type(e).__name__)}: {first.get('msg')}" + (f" ({where})" if where else "")
+    return f"{type(e).__name__}: {one_line(e)}"
+
+
+def checked_blocks():
+    """gr.Blocks whose calls with inputs Gradio cannot take (a malformed chat history or file list, a path outside
+    the uploads, a value out of a component's range) are refused in one log line and one error message, not a
+    traceback (Gradio prints one for any exception that is not a quiet gr.Error)."""
     import gradio as gr
 
-    archive = archive or Archive(path, model)
+    class Blocks(gr.Blocks):
+        async def preprocess_data(self, block_fn, inputs, state, explicit_call=False):
+            try:
+                return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+            except Exception as e:  # noqa: BLE001 - every refusal is one line, whatever Gradio raised
+                reason = refusal(e)
+                log.warning("refused a call of %s: %s", block_fn.api_name or block_fn.name, reason)
+                raise gr.Error(reason, print_exception=False) from None
+
+    return Blocks
+
+
+def build(path: str | Path, model: str | None = None, *, archive: Archive | None = None, read_only: bool = False):
+    """The gr.Blocks app serving the index at path; read_only registers no endpoint that changes the archive."""
+    import gradio as gr
+
+    archive = archive or Archive(path, model, editable=not read_only)
 
     def archive_views(note: str = ""):
         issues = archive.issues()
         choices = issue_choices(issues)
-        ids = [i["issue_id"] for i in issues]
-        return (
-            note,
-            issue_rows(issues),
-            gr.update(choices=choices, value=[]),
-            gr.update(choices=choices, value=ids[0] if ids else None),
-            status_line(archive),
-        )
+        views = [note, issue_rows(issues), gr.update(choices=choices, value=[]), status_line(archive)]
+        if archive.editable:
+            views.append(gr.update(choices=choices, value=issues[0]["issue_id"] if issues else None))
+        return tuple(views)
 
     def respond(question, history, k, issues, mode, records):
-        question = (question or "").strip()
-        history = list(history or [])
-        records = dict(records or {})
-        explained = ""
-        if not question:
-            history.append({"role": "assistant", "content": "Please type a question first."})
-            return history, "", records, explained
-        history.append({"role": "user", "content": question})
-        if len(question) > MAX_QUESTION_CHARS:
-            reply = (
-                f"That question is {len(question)} characters long; please keep it to "
-                f"{MAX_QUESTION_CHARS} characters or fewer."
-            )
-        else:
-            try:
-                index = archive.index()
-                if not len(index):
-                    reply = "The archive is empty: add an issue file in the **Archive** tab."
-                else:
-                    answer = index.ask(question, k=int(k), mode=mode, issues=list(issues or []) or None)
-                    reply = render_answer(answer)
-                    records[len(history)] = answer_record(question, answer)
-                    explained = _explain(index, question)
-            except (QAError, ParseError, ValueError) as e:
-                reply = _friendly(e, archive.path)
-            except Exception as e:  # noqa: BLE001 - never a traceback on the page
-                log.exception("question failed: %r", question)
-                reply = f"⚠ Something went wrong on the server ({type(e).__name__}); the server log has the details."
-        history.append({"role": "assistant", "content": reply})
-        return history, "", records, explained
+        kept = conversation(history)
+        dropped = len(history) - len(kept) if isinstance(history, list) else 0  # the oldest, once it is long
+        history, explained, record = ask(archive, question, kept, k, issues, mode)
+        return history, "", kept_records(records, history, record, dropped), explained
+
+    def api_ask(question, history, k, issues, mode):
+        history, explained, _ = ask(archive, question, history, k, issues, mode)
+        return history, "", explained
 
     def on_like(records, data: gr.LikeData):
         record = (records or {}).get(data.index if isinstance(data.index, int) else data.index[0])
@@ -271,58 +138,11 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             log.exception("could not store feedback")
             gr.Warning("Your feedback could not be saved.")
 
-    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
-        files = [files] if isinstance(files, str) else list(files or [])
-        if not files:
-            return archive_views("Choose one or more issue files (.txt) first.") + (None,)
-        parsed, failed = [], []
-        for n, f in enumerate(files):
-            progress((n, len(files)), desc="Reading files", unit="files")
-            name = Path(f).name
-            try:
-                parsed.append(parse_bytes(Path(f).read_bytes(), name))
-            except (ParseError, OSError) as e:
-                failed.append(f"✗ {html.escape(str(e))}")
-        lines = []
-        if parsed:
-            progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
-            try:
-                reports = write(archive.path, parsed, model=archive.model, replace=bool(replace), progress=True)
-                lines = [f"✓ {html.escape(str(r))}" for r in reports]
-            except (QAError, ParseError, ValueError) as e:
-                lines = [f"✗ nothing was added: {html.escape(str(e))}"]
-            except Exception as e:  # noqa: BLE001
-                log.exception("adding issues failed")
-                lines = [f"✗ nothing was added ({type(e).__name__}); the server log has the details."]
-        return archive_views("\n\n".join(lines + failed)) + (None,)
-
-    def ask_remove(issue_id):
-        if not issue_id:
-            return gr.update(visible=False), ""
-        found = next((i for i in archive.issues() if i["issue_id"] == issue_id), None)
-        if found is None:
-            return gr.update(visible=False), f"No issue {html.escape(issue_id)} in the archive."
-        return (
-            gr.update(visible=True),
-            f"Remove **{html.escape(issue_id)}** ({found['passages']} passages) from the archive? "
-            "Its feedback stays; the issue can be added again from its file.",
-        )
-
-    def remove_issue(issue_id):
-        if not issue_id:
-            return archive_views("Choose an issue to remove.") + (gr.update(visible=False),)
-        try:
-            reports = write(archive.path, [], remove=[issue_id])
-            note = "\n\n".join(("✓ " if r.status == "removed" else "✗ ") + html.escape(str(r)) for r in reports)
-        except (QAError, ValueError) as e:
-            note = f"✗ {html.escape(str(e))}"
-        return archive_views(note) + (gr.update(visible=False),)
-
     def list_issues() -> list[dict]:
         """The indexed issues, newest first."""
         return archive.issues()
 
-    with gr.Blocks(title="Newspaper QA", analytics_enabled=False) as demo:
+    with checked_blocks()(title="Newspaper QA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
             "then the paragraphs it comes from."
@@ -338,6 +158,8 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                         buttons=["copy"],
                         feedback_options=("Like", "Dislike"),
                         placeholder="Ask about the indexed newspaper issues.",
+                        render_markdown=False,  # messages are inert HTML (qa.render): no Markdown, links or images
+                        latex_delimiters=[],
                     )
                     with gr.Row():
                         question = gr.Textbox(
@@ -351,15 +173,15 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
                     gr.Examples(EXAMPLES, inputs=[question], label="Example questions", elem_id="qa-examples")
                     with gr.Accordion("How the last question was searched", open=False):
-                        explained = gr.Markdown(elem_id="qa-explain")
+                        explained = gr.HTML(elem_id="qa-explain", js_on_load=None)
                 with gr.Column(scale=1, min_width=260):
                     gr.Markdown("### Settings")
-                    k = gr.Slider(1, 10, value=5, step=1, label="Passages to show")
-                    initial = archive.issues()
+                    k = gr.Slider(1, K_MAX, value=5, step=1, label="Passages to show")
                     issue_filter = gr.Dropdown(
-                        issue_choices(initial),
+                        [],
                         value=[],
                         multiselect=True,
+                        allow_custom_value=True,  # the archive changes after start: chat.ask() checks the ids
                         label="Issues to search",
                         info="Newest first; none chosen = all",
                     )
@@ -369,70 +191,144 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                         label="Search mode",
                         info="hybrid = words + meaning; dense = meaning; lexical = words",
                     )
-                    status = gr.Markdown(status_line(archive), elem_id="qa-status")
+                    status = gr.HTML(elem_id="qa-status", js_on_load=None)
         with gr.Tab("Archive", id="archive"):
             issue_table = gr.Dataframe(
-                issue_rows(initial),
                 headers=["Issue", "Paper", "Date", "Articles", "Passages", "Added"],
                 interactive=False,
+                datatype="str",  # shown as text: a paper named **x** or $$x$$ is shown so
+                latex_delimiters=[],
                 label="Indexed issues",
                 elem_id="qa-issues",
             )
-            with gr.Row():
-                with gr.Column():
-                    files = gr.File(
-                        file_count="multiple", file_types=[".txt"], label="Issue files (.txt)", elem_id="qa-upload"
-                    )
-                    replace = gr.Checkbox(label="Replace an issue already indexed from another file")
-                    add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
-                with gr.Column():
-                    remove_choice = gr.Dropdown(
-                        [(c[0], c[1]) for c in issue_choices(initial)],
-                        value=initial[0]["issue_id"] if initial else None,
-                        label="Issue to remove",
-                        elem_id="qa-remove-choice",
-                    )
-                    remove = gr.Button("Remove issue…", variant="stop", elem_id="qa-remove")
-                    with gr.Group(visible=False) as confirm_box:
-                        confirm_text = gr.Markdown()
-                        with gr.Row():
-                            confirm = gr.Button("Yes, remove it", variant="stop", elem_id="qa-confirm")
-                            cancel = gr.Button("Cancel", elem_id="qa-cancel")
-            note = gr.Markdown(elem_id="qa-note")
+            if archive.editable:
+                note, remove_choice = _archive_controls(gr, archive, archive_views, [issue_table, issue_filter, status])
+            else:
+                gr.Markdown(
+                    "This chat is read-only: issues are added and removed on the server with `qa index add` and"
+                    " `qa index remove`."
+                )
+                note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
 
-        ask_inputs = [question, chat, k, issue_filter, mode, records]
-        ask_outputs = [chat, question, records, explained]
-        question.submit(respond, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask", show_progress_on=chat)
-        send.click(
-            respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask", show_progress_on=chat
+        # the page's own events carry the records its thumbs need; programs call the stateless /ask below
+        ask_inputs = [question, chat, k, issue_filter, mode]
+        for event in (question.submit, send.click):
+            event(
+                respond,
+                ask_inputs + [records],
+                [chat, question, records, explained],
+                api_visibility="private",
+                concurrency_id="ask",
+                show_progress_on=chat,
+                preprocess=False,  # ask() checks the raw values: a bad one is a one-line reply, not a traceback
+            )
+        api_trigger = gr.Button(visible=False)
+        api_trigger.click(
+            api_ask, ask_inputs, [chat, question, explained], api_name="ask", concurrency_id="ask", preprocess=False
         )
         chat.clear(lambda: {}, None, [records], api_visibility="private", queue=False)
         chat.like(on_like, [records], None, api_visibility="private")
-
-        views = [note, issue_table, issue_filter, remove_choice, status]
-        add.click(
-            add_issues,
-            [files, replace],
-            views + [files],
-            api_name="add_issues",
-            concurrency_limit=1,
-            concurrency_id="write",
-            show_progress_on=files,
-        )
-        remove.click(ask_remove, [remove_choice], [confirm_box, confirm_text], api_visibility="private")
-        cancel.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private")
-        confirm.click(
-            remove_issue,
-            [remove_choice],
-            views + [confirm_box],
-            api_name="remove_issue",
-            concurrency_limit=1,
-            concurrency_id="write",
-            show_progress_on=remove_choice,
-        )
         gr.api(list_issues, api_name="issues")
+        views = [note, issue_table, issue_filter, status] + ([remove_choice] if archive.editable else [])
         demo.load(lambda: archive_views(), None, views, api_visibility="private")
     return demo
+
+
+def _archive_controls(gr, archive: Archive, archive_views, shown: list):
+    """The Archive tab's upload, add and remove controls and their endpoints (/add_issues, /remove_issue):
+    (the note they write, the issue-to-remove choice). Not built at all for a read-only chat."""
+
+    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
+        files = [files] if isinstance(files, str | dict) else list(files or [])
+        if not files:
+            return archive_views("Choose one or more issue files first.") + (None,)
+        progress(0.1, desc="Reading files")
+        parsed, lines = read_uploads(files)
+        if parsed:
+            progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
+            try:
+                reports = write(archive.path, parsed, model=archive.model, replace=replace is True, progress=True)
+                lines = [f"✓ {r}" for r in reports] + lines
+            except (QAError, ParseError, ValueError) as e:
+                log.warning("refused an upload: %s", one_line(e))
+                lines = [f"✗ nothing was added: {one_line(e)}"] + lines
+            except Exception as e:  # noqa: BLE001
+                log.exception("adding issues failed")
+                lines = [f"✗ nothing was added ({type(e).__name__}); the server log has the details."] + lines
+        return archive_views(text("\n\n".join(lines))) + (None,)
+
+    def ask_remove(issue_id):
+        if not issue_id:
+            return gr.update(visible=False), ""
+        found = next((i for i in archive.issues() if i["issue_id"] == issue_id), None)
+        if found is None:
+            return gr.update(visible=False), f"No issue {text(issue_id)} in the archive."
+        return (
+            gr.update(visible=True),
+            f"Remove <b>{text(issue_id)}</b> ({found['passages']} passages) from the archive? "
+            "Its feedback stays; the issue can be added again from its file.",
+        )
+
+    def remove_issue(issue_id):
+        if not issue_id or not isinstance(issue_id, str):
+            return archive_views("Choose an issue to remove.") + (gr.update(visible=False),)
+        try:
+            reports = write(archive.path, [], remove=[issue_id])
+            note = "\n\n".join(("✓ " if r.status == "removed" else "✗ ") + str(r) for r in reports)
+        except (QAError, ValueError) as e:
+            log.warning("refused a removal: %s", one_line(e))
+            note = f"✗ {one_line(e)}"
+        return archive_views(text(note)) + (gr.update(visible=False),)
+
+    with gr.Row():
+        with gr.Column():
+            files = gr.File(
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                label="Issue files: text, PDF, HTML, Word, scans (pages of one day together: one issue)",
+                elem_id="qa-upload",
+            )
+            replace = gr.Checkbox(label="Replace an issue already indexed from another file")
+            add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
+        with gr.Column():
+            remove_choice = gr.Dropdown(
+                [],
+                value=None,
+                allow_custom_value=True,  # the archive changes after start: remove_issue() checks the id
+                label="Issue to remove",
+                elem_id="qa-remove-choice",
+            )
+            remove = gr.Button("Remove issue…", variant="stop", elem_id="qa-remove")
+            with gr.Group(visible=False) as confirm_box:
+                confirm_text = gr.HTML(js_on_load=None)
+                with gr.Row():
+                    confirm = gr.Button("Yes, remove it", variant="stop", elem_id="qa-confirm")
+                    cancel = gr.Button("Cancel", elem_id="qa-cancel")
+    note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
+
+    views = [note] + shown + [remove_choice]
+    add.click(
+        add_issues,
+        [files, replace],
+        views + [files],
+        api_name="add_issues",
+        concurrency_limit=1,
+        concurrency_id="write",
+        show_progress_on=files,
+        preprocess=False,  # the uploaded files' paths as sent (checked by Gradio to be uploads): no type traceback
+    )
+    remove.click(ask_remove, [remove_choice], [confirm_box, confirm_text], api_visibility="private")
+    cancel.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private")
+    confirm.click(
+        remove_issue,
+        [remove_choice],
+        views + [confirm_box],
+        api_name="remove_issue",
+        concurrency_limit=1,
+        concurrency_id="write",
+        show_progress_on=remove_choice,
+    )
+    return note, remove_choice
 
 
 def theme():
@@ -454,29 +350,45 @@ def single_threaded_kernels() -> None:
 def launch(
     path: str | Path,
     *,
-    host: str = "127.0.0.1",
+    access: Access | None = None,
     port: int = 7860,
     model: str | None = None,
     concurrency: int = 4,
     quiet: bool = False,
 ):
-    """Serve the app (blocks until stopped); the search files and query encoder load while the server starts."""
+    """Serve the app as access says (default: loopback) and say so in one line; blocks until stopped. The search
+    files and query encoder load while the server starts."""
+    access = (access or Access("127.0.0.1")).check()
     single_threaded_kernels()
-    archive = Archive(path, model)
+    archive = Archive(path, model, editable=not access.read_only)
     threading.Thread(target=archive.warm_up, daemon=True).start()  # overlaps the import of gradio
-    demo = build(path, model, archive=archive)
+    from starlette.middleware import Middleware
+
+    demo = build(path, model, archive=archive, read_only=access.read_only)
     demo.queue(default_concurrency_limit=concurrency)
-    return demo.launch(
-        server_name=host,
+    limit, names = max_issue_bytes(), {fn.api_name for fn in demo.fns.values() if fn.api_name}
+    demo.launch(
+        server_name=access.host,
         server_port=port,
+        auth=access.users or None,
+        auth_message="Newspaper QA: log in with the user and password the server was started with.",
         theme=theme(),
         css=CSS,
-        quiet=quiet,
+        quiet=True,
         show_error=False,
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
         footer_links=["api"],
-        max_file_size="50mb",
+        max_file_size=limit,
+        state_session_capacity=SESSIONS,
+        app_kwargs={
+            "middleware": [Middleware(Guard, read_only=access.read_only, max_file_bytes=limit, endpoints=names)]
+        },
+        prevent_thread_lock=True,
     )
+    if not quiet:
+        host = f"[{access.host}]" if ":" in access.host else access.host
+        print(f"app: {access.describe(f'http://{host}:{demo.server_port}/')}", file=sys.stderr, flush=True)
+    demo.block_thread()

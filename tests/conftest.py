@@ -58,7 +58,9 @@ def printed(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def scanned_issue(printed):
-    """The image-only PDF of the sample read by OCR (≈1 min of OCR per page on a busy machine): read once."""
-    from qa.parse import parse_file
+    """The image-only PDF of the sample read by OCR as `qa index add` reads it (≈1 min of OCR per page on a busy
+    machine): read once."""
+    from qa.inputs import read_issue_files
 
-    return parse_file(printed["scan_pdf"])
+    [issue] = read_issue_files([printed["scan_pdf"]])
+    return issue

@@ -71,13 +71,10 @@ def test_question_unit():
         ("长株潭城际铁路末班车几点终到长沙?", "23时25分"),
         ("营商环境评估摸底工作将在什么时候前全部完成?", "6月中旬"),
         ("株洲城发城市更新投资建设运营有限公司是哪天揭牌的?", "5月6日"),
-        ("中车株洲电力机车有限公司董事长是谁?", "周清和"),
         ("谁就《政府督查工作条例》进行了专题授课?", "宁资利"),
-        ("长株潭城际列车在哪里始发终到?", "麓谷站"),
         ("新购的5组动车组车底属于哪家公司?", "湖南城际铁路有限公司"),
         ("会议审议并原则通过了什么办法?", "《株洲市国有投资建设项目审计监督办法》"),
         ("醴陵从事电商业务的网商有多少家?", "7820家"),
-        ("株洲市委书记是谁?", "曹慧泉"),  # 市委书记曹慧泉, not 市委副书记、市长阳卫国 in the same sentence
         ("谁主持召开了市政府党组理论学习中心组(扩大)学习暨市政府常务会议?", "阳卫国"),  # fills the gap: 阳卫国主持召开
     ],
 )
@@ -96,17 +93,11 @@ def test_chinese_short_answers(index, question, expected):
         ("how many work teams were dispatched?", "362支"),  # the total, not a part listed after 其中
         ("How many medical experts did Liling bring in over the past five years?", "217名"),
         ("How many old residential communities does Zhuzhou plan to renovate this year?", "169个"),
-        ("By how much did Zhuzhou's fixed-asset investment grow last year?", "9.7%"),
         ("When will the business environment assessment be completed?", "6月中旬"),
-        ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
         (
             "Which measures on auditing state-funded construction projects were approved?",
             "《株洲市国有投资建设项目审计监督办法》",
         ),
-        ("Who gave a special lecture on the Regulations on Government Supervision?", "宁资利"),
-        # 该公司新购的5组…: what 该公司 did, the company named before it did
-        ("Which company bought the 5 new CJ6 multiple-unit trains?", "湖南城际铁路有限公司"),
-        ("What time does the last intercity train arrive in Changsha?", "23时25分"),  # "what time" is no 时间
         ("When was the entrepreneurs' symposium held?", "5月5日下午"),  # the date opening the sentence
         ("Where was the entrepreneurs' symposium held?", "株洲"),
     ],
@@ -115,6 +106,28 @@ def test_english_short_answers(index, question, expected):
     a = index.ask(question)
     assert a.text == expected, (a.text, a.candidate, a.confidence, a.sentence)
     assert expected in a.sentence and a.passage.text[a.answer_start : a.answer_end] == a.text
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("中车株洲电力机车有限公司董事长是谁?", "周清和"),
+        ("长株潭城际列车在哪里始发终到?", "麓谷站"),
+        ("株洲市委书记是谁?", "曹慧泉"),  # 市委书记曹慧泉, not 市委副书记、市长阳卫国 in the same sentence (0.54)
+        ("By how much did Zhuzhou's fixed-asset investment grow last year?", "9.7%"),
+        ("Where do the intercity trains start and terminate while Changsha West station is closed?", "麓谷站"),
+        ("Who gave a special lecture on the Regulations on Government Supervision?", "宁资利"),
+        # 该公司新购的5组…: what 该公司 did, the company named before it did
+        ("Which company bought the 5 new CJ6 multiple-unit trains?", "湖南城际铁路有限公司"),
+        ("What time does the last intercity train arrive in Changsha?", "23时25分"),  # "what time" is no 时间
+    ],
+)
+def test_the_best_candidate_is_right_and_shown_only_above_the_90_percent_threshold(index, question, expected):
+    # these sit under the thresholds fitted at 90 % precision on reader-phrased questions: the choice is asserted,
+    # and that nothing else is shown
+    a = index.ask(question)
+    assert a.candidate == expected, (a.candidate, a.confidence, a.sentence)
+    assert a.text in (expected, None)
 
 
 def test_english_candidate_in_a_list_is_the_item_the_question_describes(index):
@@ -130,7 +143,8 @@ def test_english_candidate_in_a_list_is_the_item_the_question_describes(index):
 def test_that_day_is_answered_by_its_date(index, question):
     # "当天,长株潭城际铁路将同步启用新的列车运行图": 当天 is the 5月8日 of the paragraph before
     a = index.ask(question)
-    assert a.candidate == "当天" and a.text == "5月8日", (a.text, a.confidence)
+    assert a.candidate == "当天", a.candidate
+    assert a.text == "5月8日" or (question.isascii() and a.text is None), (a.text, a.confidence)  # en: 0.72 < 0.737
     assert a.sentence.startswith("当天") and a.answer_start is None  # the date is not in the cited paragraph
 
 
@@ -167,6 +181,28 @@ def test_unanswerable_gives_no_short_answer(index, question):
     a = index.ask(question)
     assert a.text is None, (a.text, a.confidence)
     assert a.sentence and a.passages  # the best sentence and the passages are still returned
+
+
+@pytest.mark.parametrize(
+    "question, allowed",
+    [
+        ("市里派了多少支驻村工作队?", {"45支"}),  # 市派驻村工作队45支; 362支 is the total
+        ("由市里派出的驻村工作队有几支?", {"45支"}),
+        ("株洲被国务院表扬了几年了?", {"连续6年", "6年"}),  # a duration, never 2020年
+        ("哪些企业家参加了座谈会?", set()),  # the paper asks it itself; 企业家座谈会 is the question's own words
+        ("Who is the mayor of Zhuzhou?", {"阳卫国"}),
+        ("Who chaired the municipal government executive meeting?", {"阳卫国"}),
+        ("2019年国务院督查激励一共表扬了多少个地方?", set()),  # 216 places were praised for 2020
+    ],
+)
+def test_readers_questions_of_issue_13_are_answered_right_or_not_at_all(index, question, allowed):
+    a = index.ask(question)
+    assert a.text is None or a.text in allowed, (a.text, a.confidence, a.sentence)
+
+
+def test_a_sentence_that_asks_supports_no_answer(index):
+    a = index.ask("哪些企业家参加了座谈会?")
+    assert a.text is None or "哪些" not in a.sentence
 
 
 def slots(question: str):
@@ -229,8 +265,9 @@ def test_to_dict_carries_highlight_offsets(index):
         "sentence_end",
         "answer_start",
         "answer_end",
+        "verdict",
     } <= set(d)
-    assert d["citation"] == a.passage.citation
+    assert d["citation"] == a.passage.citation and d["verdict"] is None  # a verdict answers yes/no questions only
     json.dumps(d, ensure_ascii=False)
 
 
@@ -263,7 +300,8 @@ def test_eval_answers_on_sample_set():
     )
     a = res["answers"]["all"]
     assert a["sentence_acc"] > a["baseline_sentence_acc"]
-    assert a["acc_answered"] >= 0.85 and a["coverage"] >= 0.8  # the targets of the answers issue
+    # issue 13: thresholds at 90 % precision on reader-phrased questions trade coverage (0.8 before) for precision
+    assert a["acc_answered"] >= 0.9 and a["coverage"] >= 0.55
     assert set(res["answers"]["by_type"]) >= {
         "quantity",
         "percent",

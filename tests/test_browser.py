@@ -5,8 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_server import client, serve, stop
-from test_app import new_issue_file
+from chat_server import client, mode_line, serve, stop
+from test_app import SAMPLE, new_issue_file
+from test_web_access import HOSTILE_ID, HOSTILE_NAME, HOSTILE_PAPER, HOSTILE_QUESTION, hostile_issue
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -21,6 +22,7 @@ def served(sample_index, tmp_path_factory):
     shutil.copytree(sample_index, index_dir)
     proc, url = serve(index_dir)
     try:
+        mode_line(proc)
         client(url)
         yield url, index_dir
     finally:
@@ -160,3 +162,54 @@ def test_upload_and_remove_an_issue(page, tmp_path):
     expect(table).not_to_contain_text("2021-05-09")
     expect(page.get_by_text("Remove 株洲日报-2021-05-09 (")).not_to_be_visible()
     assert page.external == []
+
+
+def test_an_upload_over_the_size_limit_is_refused_in_one_line(page, tmp_path):
+    from playwright.sync_api import expect
+
+    big = tmp_path / "株洲日报-2021-05-11.txt"
+    big.write_bytes(SAMPLE.read_bytes() * (11_000_000 // SAMPLE.stat().st_size + 1))
+    page.get_by_role("tab", name="Archive").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(big))
+    error = page.get_by_text("File(s) exceed the maximum allowed size of 9.5 Mb")  # Gradio's words for 10 000 000 B
+    expect(error).to_be_visible(timeout=20_000)
+    assert error.inner_text() == f'File(s) exceed the maximum allowed size of 9.5 Mb: "{big.name}"'
+    shot(page, "archive-too-large.png")
+    assert "2021-05-11" not in page.locator("#qa-issues").inner_text() and page.external == []
+
+
+def test_hostile_paper_and_question_text_is_shown_inert(page, served, tmp_path):
+    """Markdown, LaTeX, HTML, template syntax and outside URLs in an issue and a question are shown as written:
+    nothing is rendered, run or fetched."""
+    from playwright.sync_api import expect
+
+    url, _ = served
+    page.get_by_role("tab", name="Archive").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(hostile_issue(tmp_path)))
+    expect(page.locator("#qa-upload")).to_contain_text(HOSTILE_NAME, timeout=20_000)
+    page.locator("#qa-add").click()
+    expect(page.locator("#qa-note")).to_contain_text(f"{HOSTILE_ID}: added", timeout=180_000)
+    try:
+        assert f"\n{HOSTILE_ID}\n{HOSTILE_PAPER}\n2021-06-01\n" in page.locator("#qa-issues").inner_text()
+        page.get_by_role("tab", name="Ask").click()
+        box = page.locator("#qa-question textarea")
+        box.fill(HOSTILE_QUESTION)
+        box.press("Enter")
+        page.wait_for_selector("#qa-chat details.qa-cite summary", timeout=30_000)
+        for summary in page.locator("#qa-chat details.qa-cite summary").all():
+            summary.click()
+        page.get_by_text("How the last question was searched").click()
+        expect(page.locator("#qa-explain")).to_contain_text(HOSTILE_QUESTION)
+        shot(page, "chat-hostile.png")
+        chat = page.locator("#qa-chat").inner_text()
+        assert HOSTILE_QUESTION in chat  # the question as typed
+        title = '驻村公式 $$\\frac{a}{b}$$ <img src="http://evil.example/title.png"> [点我](http://evil.example/title)'
+        assert f"{HOSTILE_PAPER} · 2021-06-01 · {title}" in chat
+        assert '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> ${window.__pwned=3}' in chat
+        assert "{{7*7}} `code` **粗体** [链接](http://evil.example/l)" in chat and "&lt;b&gt;1&lt;/b&gt;" in chat
+        rendered = "#qa-chat img, #qa-chat a, #qa-chat iframe, #qa-explain img, #qa-explain a, .katex, math"
+        assert page.locator(rendered).count() == 0
+        assert page.evaluate("window.__pwned") is None
+        assert page.external == []  # no request left the machine (Playwright saw every one)
+    finally:
+        client(url).predict(HOSTILE_ID, api_name="/remove_issue")

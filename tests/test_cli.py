@@ -142,3 +142,21 @@ def test_eval_keeps_its_index_only_in_a_new_directory(capsys, sample_index, tmp_
     )  # an index someone uses is never replaced by a bench
     assert code == 1 and err.startswith("qa: error: ") and "already holds an index" in err
     assert (sample_index / "qa.db").stat().st_mtime_ns == before
+
+
+def test_every_command_is_documented_in_the_readme():
+    import argparse
+
+    from qa.cli import build_parser
+
+    def commands(parser, prefix):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield prefix
+        for action in subs:
+            for name, sub in action.choices.items():
+                yield from commands(sub, f"{prefix} {name}")
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c for c in commands(build_parser(), "qa") if c not in readme]
+    assert not missing, f"commands not in README.md: {missing}"

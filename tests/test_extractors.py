@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa.answer import EXTRACTORS, Candidate, Extractor, Placement, Question, question_type, register, unregister
-from qa.answer.extractors import KIND_PENALTY, PART_PENALTY, RULED_OUT, YEAR_PENALTY
+from qa.answer.extractors import KIND_PENALTY, RULED_OUT
+from qa.answer.numbers import PART_PENALTY, YEAR_PENALTY
 from qa.answer.spans import Span
 from qa.index import Index
 from qa.search import Passage
@@ -41,7 +42,9 @@ def candidate(qtype: str, sentence: str, text: str) -> Candidate:
 
 
 def test_the_registry_holds_one_extractor_per_answer_type():
-    assert set(EXTRACTORS) == {"quantity", "percent", "date", "time", "person", "place", "org", "document"}
+    assert set(EXTRACTORS) == {
+        *("quantity", "percent", "date", "time", "person", "place", "org", "document", "list", "yesno")
+    }
     assert all(isinstance(e, Extractor) and e.qtype == t for t, e in EXTRACTORS.items())
 
 
@@ -78,7 +81,7 @@ def test_a_calendar_year_is_no_number_of_years(bench_dir):
     assert quantity.fit(q, candidate("quantity", s, "49,736名")) == 0.0
 
 
-def test_a_part_listed_after_its_total_answers_only_a_question_that_names_the_part():
+def test_a_part_listed_after_its_total_answers_only_a_question_that_names_it_and_then_alone():
     s = sample_sentence("市派驻村工作队45支")
     quantity = EXTRACTORS["quantity"]
 
@@ -88,7 +91,78 @@ def test_a_part_listed_after_its_total_answers_only_a_question_that_names_the_pa
         return [sp.text for sp in spans if sp.score == -PART_PENALTY]
 
     assert penalised("我市共有多少支驻村工作队分赴驻地?") == ["5支", "45支", "312支"]  # the total, 362支
-    assert penalised("市派驻村工作队有多少支?") == ["5支", "312支"]  # 市派 sets 45支 apart
+    assert penalised("市派驻村工作队有多少支?") == ["362支", "5支", "312支"]  # 市派 sets 45支 apart, total too
+
+
+def test_a_part_named_in_the_readers_words_rules_out_the_total_and_its_siblings():
+    s = sample_sentence("市派驻村工作队45支")
+    quantity = EXTRACTORS["quantity"]
+    for question in ("市里派了多少支驻村工作队?", "由市里派出的驻村工作队有几支?"):
+        spans = [Span(c) for c in quantity.candidates(s) if c.kind == "支"]
+        quantity.rerank(Question.read(question), s, spans)
+        assert [sp.text for sp in spans if sp.score == 0.0] == ["45支"]  # 362支 is the total, 5支 and 312支 parts
+
+
+def test_a_duration_question_rules_out_calendar_years_and_counts():
+    quantity = EXTRACTORS["quantity"]
+    q = Question.read("株洲被国务院表扬了几年了?")
+    s = sample_sentence("对2020年落实有关重大政策措施")
+    assert quantity.fit(q, candidate("quantity", s, "2020年")) is RULED_OUT
+    assert quantity.fit(q, candidate("quantity", s, "216个")) is RULED_OUT
+    streak = sample_sentence("这是我市连续6年获国务院表彰激励")
+    assert quantity.fit(q, candidate("quantity", streak, "连续6年")) == 0.0  # the count keeps the word that says so
+
+
+def test_half_an_hour_is_a_duration_and_answers_no_count():
+    s = sample_sentence("约半小时")
+    half = next(c for c in EXTRACTORS["quantity"].candidates(s) if "半小时" in c.text)
+    assert EXTRACTORS["quantity"].fit(Question.read("城铁末班车往后延了多长时间?"), half) == 0.0
+    assert EXTRACTORS["quantity"].fit(Question.read("城铁末班车有多少趟?"), half) is RULED_OUT
+
+
+def test_the_counted_noun_takes_the_measure_words_cc_cedict_gives_it():
+    from qa.answer.units import counted_noun, fitting_units
+
+    assert counted_noun("负责出队长的正处级单位一共挑了几家?") == "单位"
+    assert {"所", "家", "座"} <= fitting_units("医院")
+    assert {"名", "位", "人"} <= fitting_units("工作人员")  # people take 人, 名, 位
+    q = Question.read("负责出队长的正处级单位一共挑了几家?")
+    s = sample_sentence("选派45个正处级部门担任队长单位")
+    assert EXTRACTORS["quantity"].unit_match(q, candidate("quantity", s, "45个")) == 0  # 单位 is counted in 个
+
+
+# ----- lists and yes/no -----
+
+
+def test_a_list_is_found_as_printed_without_the_words_around_it(bench_dir):
+    assert "“四上”企业培育、审计、信访" in texts("list", sample_sentence("研究“四上”企业培育、审计、信访等工作"))
+    assert texts("list", sample_sentence("每日首发列车均在6时整点开出")) == ["长沙、株洲南、湘潭"]
+    assert "政府调研、企业调研、标杆调研" in texts("list", sample_sentence("标杆调研等系列活动"))
+    assert "肉、芝麻、豆沙、乾菜肉" in texts("list", bench_sentence(bench_dir, "drcd", "乾菜肉"))[0]
+
+
+def test_list_and_yes_no_questions_are_typed_before_the_names_and_numbers_they_hold():
+    assert question_type("哪几个站的头班车都是早上6点整发车?") == "list"
+    assert question_type("Which two Zhuzhou districts are provincial pilot areas?") == "list"
+    assert question_type("这次红歌快闪,参加的人有没有超过200?") == "yesno"
+    assert question_type("株洲站的改造是不是已经完工了?") == "yesno"
+    assert question_type("Is there a lift for disabled passengers?") == "yesno"
+    assert question_type("秋田大曲站拿过什么设计大奖吗?") != "yesno"  # 什么 asks for a name
+    assert question_type("尤金袋鼠奶里的那种蛋白质叫什么?") != "yesno"
+
+
+def test_the_clause_that_settles_a_yes_no_question_and_its_verdict():
+    yesno = EXTRACTORS["yesno"]
+    s = sample_sentence("株洲站改造工程尚未完成")
+    q = Question.read("株洲站的改造是不是已经完工了?")
+    spans = [Span(c, context=0.0) for c in yesno.candidates(s)]
+    yesno.rerank(q, s, spans)
+    best = max(spans, key=lambda sp: sp.score)
+    assert best.text == "工程尚未完成"  # the clause holding the question's words, cut after them
+    assert yesno.verdict(q, s, best.text) == "no"
+    done = sample_sentence("220个城镇老旧小区改造全部开工")
+    assert yesno.verdict(Question.read("去年220个老旧小区改造是不是全部开工了?"), done, "全部开工") is None
+    assert yesno.verdict(Question.read("老旧小区改造是不是全部开工了?"), done, "老旧小区改造全部开工") == "yes"
 
 
 # ----- percent -----

@@ -6,12 +6,13 @@ score), confidence.py (the fitted confidence), pipeline.py (extract: the stages 
 finders.py hold the regexes and tables, the question's weighted words, and where spans of each kind are in a sentence.
 
 A new answer type is one Extractor subclass (its question patterns, find(), and the hooks it needs) and one line in
-the registry at the end of extractors.py; register(extractor, before=type) adds one at run time."""
+registry.py; register(extractor, before=type) adds one at run time."""
 
 from .confidence import MIN_SUPPORT, THRESHOLDS, WEIGHTS, confidence, unmentioned_names
-from .extractors import EXTRACTORS, OTHER, TYPES, Candidate, Extractor, Placement, register, unregister
+from .extractors import EXTRACTORS, OTHER, Candidate, Extractor, Placement, register, unregister
 from .pipeline import Answer, extract
 from .question import Question, question_type, question_unit
+from .registry import TYPES
 
 __all__ = [
     "Answer",

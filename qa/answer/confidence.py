@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..search import Passage
 from ..text import has_cjk, to_simplified
-from .patterns import NAME_TAGS, pos_tags
+from .patterns import NAME_TAGS, YEAR_ASKED, pos_tags
 
 if TYPE_CHECKING:
     from .question import Question
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FITTED = Path(__file__).with_name("confidence.json")
 _fitted = json.loads(FITTED.read_text(encoding="utf-8"))
 WEIGHTS: dict[str, float] = _fitted["weights"]  # bias and one weight per feature
-THRESHOLDS: dict[str, float] = _fitted["thresholds"]  # by question language: below it, no short answer
+THRESHOLDS: dict[str, float] = _fitted["thresholds"]  # by language (zh, en) or language/type (zh/list): below it, none
 MIN_SUPPORT: dict[str, float] = _fitted["min_support"]  # by question language: less support rules the answer out
 RULED_OUT_SHARE = 0.5  # the confidence of a ruled-out answer is at most this share of the threshold
 NO_CANDIDATE_SHARE = 0.5  # no candidate: this share of what the sentence alone would give
@@ -85,7 +85,18 @@ def calibrated(question: Question, best: Sentence, spans: list[Span], features: 
         conf = min(conf, cap)  # the sentence does not speak of what was asked (株洲的人口)
     if conf > cap and unmentioned_names(question.text, best.passage, question.translated):
         conf = cap  # the mayor of 株洲 is not the mayor of 长沙
+    if conf > cap and other_year(question, best):
+        conf = cap  # 2019年 asked, a 2020 figure found
     return conf
+
+
+def other_year(question: Question, best: Sentence) -> bool:
+    """The question names a year the sentence does not, and the sentence names another (or its passage none)."""
+    missing = [y for y in YEAR_ASKED.findall(question.norm) if y not in best.norm]
+    if not missing:
+        return False
+    text = to_simplified(best.passage.article_title + best.passage.text)
+    return bool(YEAR_ASKED.search(best.norm)) or any(y not in text for y in missing)
 
 
 def unmentioned_names(question: str, passage: Passage, translated: list | None = None) -> list[str]:

@@ -16,15 +16,16 @@ from ..text import to_simplified
 from . import finders
 from .finders import Found
 from .patterns import (
-    CALENDAR_YEAR,
+    BYLINE,
+    BYLINE_ASKED,
     DATE,
     DEICTIC,
     DOCUMENT,
     ORG_SUFFIX,
-    PERCENT_UNITS,
     PLACE_SUFFIX,
     SAME_DAY,
     TIME,
+    TITLE,
     clause_bounds,
 )
 from .sentences import sentence_start
@@ -34,11 +35,10 @@ if TYPE_CHECKING:
     from .question import Question
     from .spans import Span
 
+BYLINE_PENALTY = 2.0  # person: a reporter named in the byline, for a question about someone else
 OTHER = "other"  # the type of a question no extractor asks for: a supporting sentence, no short answer
 RULED_OUT = None  # what Extractor.fit returns for a candidate that cannot answer the question
-YEAR_PENALTY = 0.3  # quantity: a calendar year (2020年) is not a number of years
 KIND_PENALTY = 0.2  # a date asked, a time found (and the reverse); a percentage asked, a bare number found
-PART_PENALTY = 1.0  # quantity: a part listed after 其中 when the question names nothing that sets it apart
 
 
 @dataclass(frozen=True)
@@ -117,81 +117,14 @@ class Extractor:
         """The answer as printed, once chosen (a candidate that refers to another span resolves it here)."""
         return placement
 
+    def verdict(self, question: Question, sentence: str, answer: str) -> str | None:
+        """A yes/no question's "yes" or "no" when the answer settles it plainly (None: not such a type, or unsure)."""
+        return None
 
-def _at(sentence: str, found: list[Found]) -> list[Candidate]:
+
+def as_candidates(sentence: str, found: list[Found]) -> list[Candidate]:
     """The found spans as candidates in the verbatim sentence."""
     return [Candidate(sentence[a:b], a, kind) for a, b, kind in found]
-
-
-# ----- numbers -----
-
-
-class _Measured(Extractor):
-    """Numbers printed with a measure word or unit, which the question may name (多少支, how many pairs)."""
-
-    typed_prior = 1.0
-
-    def unit_match(self, question: Question, candidate: Candidate) -> int:
-        if not question.unit:
-            return 0
-        unit = candidate.kind
-        return 1 if unit and (unit == question.unit or unit.endswith(question.unit)) else -1
-
-
-class Quantity(_Measured):
-    qtype = "quantity"
-    asked_zh = re.compile(
-        r"多少|几[个支名人家项对组趟次年天位座条所台辆种批件处户套倍岁届期周场首部篇本张]?|多[长远高大重久宽深厚]"
-    )
-    asked_en = re.compile(
-        r"\bhow (many|much|long|far|big|large|old|often|tall|high|wide)\b|\bwhat (is the )?(number|amount|total)\b|\bnumber of\b",
-        re.I,
-    )
-
-    def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.numbers(norm, counts=True))
-
-    def fit(self, question: Question, candidate: Candidate) -> float | None:
-        return -YEAR_PENALTY if candidate.kind == "年" and CALENDAR_YEAR.match(candidate.norm) else 0.0
-
-    def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
-        """A number after 其中 is one part of a total printed before it (我市362支…,其中省派5支,市派45支): unless the
-        question names what sets that part apart from its sibling parts (市派), it asks for the total."""
-        parts = _parts(sentence, spans) if len(spans) > 2 else []
-        clause = {id(sp): sentence[slice(*clause_bounds(sentence, sp.start, sp.end))] for sp in parts}
-        words = [t for alts, _ in question.span_terms for t, _ in alts]
-        for sp in parts:
-            others = [clause[id(o)] for o in parts if o is not sp]
-            if not any(t in clause[id(sp)] and not any(t in c for c in others) for t in words):
-                sp.score -= PART_PENALTY
-
-
-def _parts(sentence: str, spans: list[Span]) -> list[Span]:
-    """The numbers listed after 其中 in the unit of a total printed before it, when there are two or more."""
-    k = sentence.find("其中")
-    if k < 0:
-        return []
-    total = [sp for sp in spans if sp.start < k]
-    parts = [sp for sp in spans if sp.start > k and any(sp.kind == t.kind for t in total)]
-    return parts if total and len(parts) >= 2 else []
-
-
-class Percent(_Measured):
-    qtype = "percent"
-    asked_zh = re.compile(
-        r"百分之几|百分比|比例|占比|比重|增长率|增速|增幅|涨幅|降幅|百分点|什么水平|[率幅速]是?多少|(增长|下降|提高|降低|上涨|高出|低了|增加|减少)了?(多少|几成)(?![支个家名人项对组趟次元亿万])"
-    )
-    asked_en = re.compile(
-        r"\bpercent|\bpercentage|\brate\b|\bby how much\b|\bshare of\b|\bproportion\b|percentage points?"
-        r"|\bhow (much|fast) did .* (grow|increase|rise|fall|drop|decline)|\bgrowth\b",
-        re.I,
-    )
-
-    def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.numbers(norm, counts=False))
-
-    def fit(self, question: Question, candidate: Candidate) -> float | None:
-        return -KIND_PENALTY if candidate.kind not in PERCENT_UNITS else 0.0
 
 
 # ----- moments -----
@@ -205,7 +138,7 @@ class Time(Extractor):
     frames_sentence = True
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.moments(norm, TIME))
+        return as_candidates(sentence, finders.moments(norm, TIME))
 
     def fit(self, question: Question, candidate: Candidate) -> float | None:
         return -KIND_PENALTY if candidate.kind == "date" else 0.0
@@ -224,7 +157,7 @@ class Date(Extractor):
     frames_sentence = True
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.moments(norm, DATE))
+        return as_candidates(sentence, finders.moments(norm, DATE))
 
     def fit(self, question: Question, candidate: Candidate) -> float | None:
         if question.grain and not re.search(question.grain, candidate.norm):
@@ -267,7 +200,7 @@ class Document(Extractor):
     typed_prior = 1.0
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, [(m.start(), m.end(), None) for m in DOCUMENT.finditer(norm)])
+        return as_candidates(sentence, [(m.start(), m.end(), None) for m in DOCUMENT.finditer(norm)])
 
 
 # ----- names -----
@@ -296,7 +229,27 @@ class Person(_Named):
     )
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.person_names(norm))
+        return as_candidates(sentence, finders.person_names(norm))
+
+    def context(self, question: Question, sentence_norm: str, candidate: Candidate, clause: float) -> float:
+        """市委副书记、市长、市政府党组书记阳卫国: the titles listed before a name are all its own (the mayor asked)."""
+        a, b = clause_bounds(sentence_norm, candidate.start, candidate.end)
+        start = a
+        while start > 1 and sentence_norm[start - 1] == "、":
+            before, _ = clause_bounds(sentence_norm, start - 2, start - 2)
+            if not TITLE.search(sentence_norm[before : start - 1]):
+                break
+            start = before
+        return max(clause, coverage(question.span_terms, sentence_norm[start:b])) if start < a else clause
+
+    def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
+        """The reporters of a byline (记者/邓伟勇) are not who the story is about, unless the question asks for them."""
+        if BYLINE_ASKED.search(question.norm):
+            return
+        bylines = [m.span() for m in BYLINE.finditer(sentence)]
+        for sp in spans:
+            if any(a <= sp.start < b for a, b in bylines):
+                sp.score -= BYLINE_PENALTY
 
 
 class Place(_Named):
@@ -311,7 +264,7 @@ class Place(_Named):
     PARTS = {"ns", "nz", "n", "j", "ng", "g"}  # the tags a place name is made of
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
-        return _at(sentence, finders.noun_runs(norm, self._ends_a_place, self.PARTS))
+        return as_candidates(sentence, finders.noun_runs(norm, self._ends_a_place, self.PARTS))
 
     @staticmethod
     def _ends_a_place(w: str, f: str) -> bool:
@@ -332,7 +285,7 @@ class Organisation(_Named):
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
         runs = finders.noun_runs(norm, self._ends_a_body, self.PARTS)
-        return _at(sentence, [(a, b, kind) for a, b, kind in runs if not DEICTIC.match(norm[a:b])])
+        return as_candidates(sentence, [(a, b, kind) for a, b, kind in runs if not DEICTIC.match(norm[a:b])])
 
     @staticmethod
     def _ends_a_body(w: str, f: str) -> bool:
@@ -373,19 +326,3 @@ def unregister(qtype: str) -> None:
 def asked_type(question_norm: str, english: bool) -> Extractor | None:
     """The extractor of the type the question asks for (None: OTHER)."""
     return next((e for e in EXTRACTORS.values() if e.asks(question_norm, english)), None)
-
-
-# In the order questions are typed: 百分之几 is a percent before 几 is a quantity, 几点 a time before a date.
-for _extractor in (
-    Document(),
-    Percent(),
-    Time(),
-    Date(),
-    Organisation(),
-    Person(),
-    Place(),
-    Quantity(),
-):
-    register(_extractor)
-
-TYPES = (*EXTRACTORS, OTHER)

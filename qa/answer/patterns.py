@@ -21,7 +21,7 @@ UNITS = sorted(
 UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 _NUM = r"(?:\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?)"
 _MAG = r"(?:[万亿千百]|万亿)?"
-QUANTITY = re.compile(rf"(?<![\d.])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?P<unit>{UNIT_RE})?")
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{_NUM}{_MAG}(?:余|多)?)(?:\s?(?P<unit>{UNIT_RE}))?")  # 5 分钟 too
 PERCENT = re.compile(
     rf"(?<![\d.])(?:\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二三四五六七八九十百点]+|\d+(?:\.\d+)?个?百分点|{_NUM}倍|[一二三四五六七八九十]成)"
 )
@@ -55,6 +55,14 @@ TITLED_NAME = re.compile(
         r"|([\u4e00-\u9fff]{2,3}?)(?=就|在|说|表示|指出|强调|等|和|与|主持|对|介绍|认为|带领|率|出席|参加|一行))",
     )
 )
+DURATION_ASKED_ZH = re.compile(
+    r"多久|多长时间|多长的时间|几年|多少年|几个月|多少个月|几[天周]|多少[天周]|几个?(小时|钟头|星期)|多少个?(小时|星期)|几分钟|多少分钟"
+)
+DURATION_ASKED_EN = re.compile(r"\bhow long\b|\bhow many (years|months|weeks|days|hours|minutes)\b", re.I)
+DURATION_UNITS = frozenset("年 个月 周 星期 个星期 天 日 工作日 个工作日 小时 个小时 分钟 秒 周年".split())
+DURATION_CUES = ("连续", "超过", "长达", "历时", "整整", "近")  # 连续6年: a count of years, not a calendar year
+HALF_DURATION = re.compile(r"(?<![上下前后])(?:约|近)?半(?:个)?(?P<unit>小时|年|月|天)")
+TOTAL_ASKED = re.compile(r"一共|总共|总计|合计|共有|总数|\ball told\b|\bin total\b|\baltogether\b|\btotal\b", re.I)
 CLASS_NOUN = re.compile(
     rf"^(?:{UNIT_RE})?(?:单位|部门|机构|公司|企业|组织|人|时候|时间|地方|城市|日子)?"
 )  # 几个工作日|
@@ -71,10 +79,17 @@ GENERIC_ZH = frozenset("年 月 日 时 图 作 组 市 村 老 人 个 家 是 
 NAME_TAGS = ("ns", "nr", "nt", "nrt")  # jieba's tags of places, people and bodies
 ASKED_UNIT_ZH = re.compile(rf"(?:多少|几)(?:个)?({UNIT_RE})")
 ASKED_MONEY_ZH = re.compile(r"多少(钱|资金|经费|金额)")
+ASKED_MONEY_EN = re.compile(r"\bhow much\b.*\b(cost|costs|ticket|tickets|fare|fares|price|pay|charge)\b", re.I)
 ASKED_COUNT_EN = re.compile(r"\bhow (?:many|much) ((?:[\w-]+ ?){1,4})", re.I)
 LINKER = re.compile(r"([到至为是达])了?(?:多少|几)")  # 缩短到几个: the answer follows 到 in the text
 LINKER_AS_PRINTED = {"是": "为"}  # 是多少 is printed 为 45支
 QUESTION_END = re.compile(r"[?？]\W*$")
+BYLINE = re.compile(r"[（(][^（()）]*(?:记者|通讯员)[^（()）]*[）)]")
+BYLINE_ASKED = re.compile(r"记者|通讯员|报道|撰稿|作者|\b(reporter|correspondent|wrote|author|journalist)", re.I)
+YEAR_ASKED = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+ASKING = re.compile(
+    r"哪些|哪几|有何|为何|何在|是什么[?？。]|[吗呢][?？。]?$"
+)  # a sentence that asks, whatever it ends with
 CLAUSE_END = re.compile(r"[，,；;：:、。！？!?（）()“”\"]")
 BOOK_TITLE_MARKS = re.compile(r"[《》]")
 EN_UNIT_WORDS = ("yuan", "percent", "minutes", "kilometers", "kilometres")  # units named anywhere in the question
@@ -139,6 +154,11 @@ def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
 
     _jieba()
     return tuple((w.word, w.flag) for w in posseg.cut(text))
+
+
+def label_form(text: str) -> str:
+    """Text as a label of a number prints it: 市里派了 → 市派 (里 after a level of government, 了 and 的 dropped)."""
+    return re.sub(r"(?<=[省市县区乡镇村])里|[了的]", "", text)
 
 
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:

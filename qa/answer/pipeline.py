@@ -16,6 +16,8 @@ from .question import Question
 from .sentences import Sentence
 from .spans import RULED_OUT_SCORE, Span
 
+FALLBACK_MARGIN = 1.0  # how far below the best sentence one with a fitting candidate may be to support the answer
+
 
 @dataclass
 class Answer:
@@ -34,6 +36,8 @@ class Answer:
     answer_start: int | None = None  # offsets in passage.text (None when text is None)
     answer_end: int | None = None
     features: dict = field(default_factory=dict, repr=False)
+    verdict: str | None = None  # a yes/no question: "yes" or "no" when the answer settles it plainly
+    understood_as: str | None = None  # a follow-up as resolved against the conversation (Index.ask history=)
 
     @property
     def citation(self) -> str | None:
@@ -51,6 +55,8 @@ class Answer:
             "sentence_end": self.sentence_end,
             "answer_start": self.answer_start,
             "answer_end": self.answer_end,
+            "verdict": self.verdict,
+            "understood_as": self.understood_as,
         }
 
 
@@ -64,12 +70,34 @@ def _typed_spans(question: Question, sents: list[Sentence]) -> dict[int, list[Sp
     pre = sorted((s.score for s in sents), reverse=True)
     floor = pre[1] - span_step.max_typed_bonus(question.extractor) if len(pre) > 1 else -math.inf
     for i, s in enumerate(sents):
-        if s.score < floor:
-            continue
+        if s.score < floor or s.asks:
+            continue  # a sentence that asks (都有哪些企业家参加?) answers nothing
         spans_of[i] = span_step.score_spans(question, s.text)
         if spans_of[i] and spans_of[i][0].score > RULED_OUT_SCORE:
             s.score += span_step.typed_bonus(question.extractor, spans_of[i][0])
     return spans_of
+
+
+def _fallen_back(sents: list[Sentence], spans_of: dict[int, list[Span]], order: list[int]) -> list[int]:
+    """The order of the sentences, the best first; when it holds no candidate that may answer, the best one of its
+    article that does comes first, if it is scored within FALLBACK_MARGIN (几年: 连续6年 in the next sentence)."""
+    top = sents[order[0]]
+    if not spans_of or _viable(spans_of.get(order[0], [])):
+        return order
+    for i in order[1:]:
+        s = sents[i]
+        if s.score < top.score - FALLBACK_MARGIN:
+            break
+        if _viable(spans_of.get(i, [])) and (s.passage.issue_id, s.passage.article_no) == (
+            top.passage.issue_id,
+            top.passage.article_no,
+        ):
+            return [i] + [j for j in order if j != i]
+    return order
+
+
+def _viable(spans: list[Span]) -> bool:
+    return any(sp.score > RULED_OUT_SCORE for sp in spans)
 
 
 def _rivals(question: Question, best: Sentence, spans: list[Span], encode: Callable | None, qvec) -> list[Span]:
@@ -119,7 +147,7 @@ def extract(
     before it, where a "当天" at the start of a paragraph finds its date.
     """
     q = Question.read(question, idf, df, translated)
-    threshold = THRESHOLDS[q.language] if threshold is None else threshold
+    threshold = THRESHOLDS.get(f"{q.language}/{q.qtype}", THRESHOLDS[q.language]) if threshold is None else threshold
     sents = sentence_step.sentences(passages, max_passages)
     if not sents:
         return Answer(question, None, None, None, list(passages), 0.0, q.qtype)
@@ -128,7 +156,7 @@ def extract(
     if q.english and encode is not None:
         qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded)
     spans_of = _typed_spans(q, sents)
-    order = sorted(range(len(sents)), key=lambda i: -sents[i].score)
+    order = _fallen_back(sents, spans_of, sorted(range(len(sents)), key=lambda i: -sents[i].score))
     best = sents[order[0]]
     runner = sents[order[1]].score if len(order) > 1 else 0.0
     spans = _rivals(q, best, spans_of.get(order[0], []), encode, qvec)
@@ -139,7 +167,9 @@ def extract(
     placed = _placed(q, best, span, shown, preceding)
     if shown and placed.text is None:
         conf = min(conf, ruled_out_cap(threshold))  # 当天 with no date before it
+    feats["ruled_out"] = float(conf <= ruled_out_cap(threshold))  # never shown, whatever the threshold
     answer_end = placed.answer_start + len(placed.text) if placed.text and placed.answer_start is not None else None
+    verdict = q.extractor.verdict(q, placed.sentence, placed.text) if placed.text else None
     return Answer(
         question,
         placed.text,
@@ -154,4 +184,5 @@ def extract(
         answer_start=placed.answer_start,
         answer_end=answer_end,
         features=feats,
+        verdict=verdict,
     )

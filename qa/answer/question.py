@@ -10,6 +10,7 @@ from ..text import bigrams, has_cjk, to_simplified
 from .extractors import OTHER, Extractor, asked_type
 from .patterns import (
     ASKED_COUNT_EN,
+    ASKED_MONEY_EN,
     ASKED_MONEY_ZH,
     ASKED_UNIT_ZH,
     CLASS_NOUN,
@@ -20,6 +21,7 @@ from .patterns import (
     INTERROGATIVE,
     LINKER,
     LINKER_AS_PRINTED,
+    label_form,
 )
 from .terms import Terms, context_units, question_terms
 
@@ -46,6 +48,7 @@ class Question:
     chars: list[str]  # its content characters
     idf: Callable[[str], float]
     translated: list | None  # an English question's qa.translate terms
+    restricted: str = ""  # its words as a label prints them (市里派了 → 市派): what a part of a total is named by
 
     @property
     def qtype(self) -> str:
@@ -86,6 +89,7 @@ class Question:
             chars=[c for c in dict.fromkeys(INTERROGATIVE.sub("", norm)) if has_cjk(c) and c not in FUNCTION_CHARS],
             idf=idf,
             translated=translated,
+            restricted=label_form(_squeeze(norm)),
         )
 
 
@@ -104,6 +108,8 @@ def question_unit(question: str) -> str | None:
         if m:
             return m.group(1)
         return "元" if ASKED_MONEY_ZH.search(q) else None
+    if ASKED_MONEY_EN.search(q):
+        return "元"  # how much is a ticket: an amount of money, not 3.5对
     m = ASKED_COUNT_EN.search(q)
     for w in m.group(1).lower().split() if m else []:
         if w in EN_UNITS:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..search import Passage
 from ..text import SENTENCE_END, split_sentences, to_simplified
-from .patterns import QUESTION_END
+from .patterns import ASKING, QUESTION_END
 from .terms import Terms, coverage
 
 if TYPE_CHECKING:
@@ -40,6 +40,11 @@ class Sentence:
     score: float = 0.0
     lexical: float = 0.0  # the share of the question's words it holds
     cosine: float = 0.0  # English questions: with the question
+
+    @property
+    def asks(self) -> bool:
+        """The sentence asks a question (这场座谈会召开有何背景? 看看…都有哪些企业家参加。): it supports no answer."""
+        return bool(QUESTION_END.search(self.norm) or ASKING.search(self.norm))
 
 
 def sentences(passages: list[Passage], max_passages: int) -> list[Sentence]:
@@ -108,7 +113,7 @@ def score(question: Question, sents: list[Sentence], passages: list[Passage]) ->
             contexts[r] = _passage_context(question, s.passage, sharp)
         c = contexts[r]
         s.score = (
-            -QUESTION_PENALTY * bool(QUESTION_END.search(s.norm))
+            -QUESTION_PENALTY * s.asks
             + SHARP_WEIGHT * coverage(c.focused, s.norm)
             + (1 - SHARP_WEIGHT) * s.lexical
             + CHAR_WEIGHT * (sum(ch in s.norm for ch in c.chars) / len(c.chars) if c.chars else 0.0)

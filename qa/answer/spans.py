@@ -149,10 +149,16 @@ def _context(question: Question, extractor: Extractor, s: str, c: Candidate, cla
     return context
 
 
+def _of_question(question: Question, c: Candidate) -> bool:
+    """A name made of the question's own characters (企业家座谈会 for 哪些企业家参加了座谈会) is what it asks about."""
+    chars = [ch for ch in c.norm if "\u4e00" <= ch <= "\u9fff"]
+    return question.extractor.named and len(chars) > 1 and all(ch in question.norm for ch in chars)
+
+
 def score_span(question: Question, extractor: Extractor, s: str, c: Candidate) -> Span:
     """The candidate's span scored in the simplified sentence s."""
     span = Span(c, align=_align(question, s, c))
-    if c.norm in question.norm or BOOK_TITLE_MARKS.sub("", c.norm) in question.norm:
+    if c.norm in question.norm or BOOK_TITLE_MARKS.sub("", c.norm) in question.norm or _of_question(question, c):
         span.score = RULED_OUT_SCORE  # the answer is never what the question already says
         return span
     clause = clause_bounds(s, c.start, c.end)

@@ -78,12 +78,15 @@ def read(data: bytes, name: str) -> list[SourceLine]:
     """An image file (PNG, JPEG, TIFF with one or more pages, BMP, WebP, GIF)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
+    from . import progress
+
     try:
         image = Image.open(io.BytesIO(data))
         frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
     except (UnidentifiedImageError, OSError, ValueError):
         fail(name, "not a readable image (damaged, or not an image)")
-    pages = [image_page(frame, no, name) for no, frame in enumerate(frames, 1)]
+    numbered = progress.pages(enumerate(frames, 1), len(frames), name)
+    pages = [image_page(frame, no, name) for no, frame in numbered]
     if not any(p.boxes for p in pages):
         fail(name, "no text found in the image (blank, or too small or faint to read)")
     return pages_to_lines(pages)

@@ -70,12 +70,12 @@ def _scan(page):
 
 
 def read(data: bytes, name: str) -> list[SourceLine]:
-    from . import ocr
+    from . import ocr, progress
 
     doc = _open(data, name)
     pages = []
     try:
-        for no in range(1, len(doc) + 1):
+        for no in progress.pages(range(1, len(doc) + 1), len(doc), name):
             page = doc[no - 1]
             width, height = page.get_size()
             boxes = _text_boxes(page, height)

@@ -5,7 +5,8 @@ one set per generation.
 Layout of an index directory:
   qa.db                    issues, their kept sources, articles, passages (text, tokens, hashes), vectors, meta, feedback
   sources/<sha256>         every file an issue was read from, content-addressed: a rebuild reads them again
-  dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) (IVF above 50k passages), ids = passage ids
+  dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) (IVF above 50k passages), ids = passage ids: main model
+  dense-<gen>.<model>.faiss  the same for each further model (e.g. multilingual-e5-small)
   lexical-<gen>/           bm25s index over the passages' tokens, ids.npy, vocab.json, per-row term counts
   manifest.json            self-description: format, model, dimension, chunker, issues and their sources
   writer.lock              flock held by the one writer (the next waits up to $QA_LOCK_TIMEOUT s, then IndexBusy)
@@ -24,7 +25,7 @@ from . import embedded as _embedded
 from . import transaction as _transaction
 from .base import Backend, Problem, SearchFiles, Store, Writer
 from .check import verify
-from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, open_readonly
+from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, index_models, open_readonly
 from .derived import Derived, preload
 from .embedded import EmbeddedStore, stored_vectors
 from .feedback import add_feedback, feedback
@@ -59,11 +60,13 @@ __all__ = [
     "feedback",
     "generation",
     "get_meta",
+    "index_models",
     "is_index",
     "location",
     "known_vectors",
     "lexical_path",
     "model_of",
+    "models_of",
     "open",
     "open_readonly",
     "preload",
@@ -113,6 +116,11 @@ def writing(path: str | Path, *, create: bool = True, fresh: bool = False):
 
 def model_of(path: str | Path) -> str | None:
     return (_backend(path) or _embedded).model_of(location(path))
+
+
+def models_of(path: str | Path) -> list[str]:
+    """The models of the archive at path, its main model first ([] if there is none yet)."""
+    return (_backend(path) or _embedded).models_of(location(path))
 
 
 def known_vectors(path: str | Path, model_id: str, hashes: set[str]) -> set[str]:

@@ -37,11 +37,14 @@ class SearchFiles(Protocol):
         """BM25 score of every passage (0 for those not among allowed ids, if given) for the query tokens, aligned
         with ids."""
 
-    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-        """The n passages (of allowed ids, if given) nearest to the query vector: id → cosine."""
+    def dense_search(
+        self, qvec: np.ndarray, n: int, allowed: np.ndarray | None, model: str | None = None
+    ) -> dict[int, float]:
+        """The n passages (of allowed ids, if given) nearest to the query vector of the model (None: the index's
+        main model): id → cosine."""
 
-    def cosines(self, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
-        """Cosine of the query vector with each given passage."""
+    def cosines(self, qvec: np.ndarray, ids: list[int], model: str | None = None) -> dict[int, float]:
+        """Cosine of the model's query vector with each given passage."""
 
     def document_frequency(self, token: str) -> int:
         """Passages holding the lexical token."""
@@ -56,7 +59,7 @@ class Store(Protocol):
     def generation(self) -> int: ...
 
     def meta(self) -> dict[str, str]:
-        """model_id, dim, generation, chunker_version, …"""
+        """model_id, dim (of the main model), models (JSON: every model → dimension), generation, chunker_version, …"""
 
     def search_files(self) -> SearchFiles:
         """The files of the committed generation, reloaded when a writer has published a newer one."""
@@ -122,8 +125,9 @@ class Writer(Protocol):
     def embed_texts(self, hashes: list[str] | None = None) -> dict[str, str]:
         """What the model embeds for each content hash (every passage's if None), from the stored passages."""
 
-    def drop_vectors(self, model_id: str, dim: int, gone: set[str] | None = None) -> None:
-        """Vectors no passage uses (of gone, or all such), and, when gone is None, those of other models or sizes."""
+    def drop_vectors(self, models: dict[str, int], gone: set[str] | None = None) -> None:
+        """Vectors of these models (name → dimension) no passage uses (of gone, or all such), and, when gone is
+        None, those of other models or sizes."""
 
     def set_meta(self, values: dict[str, object]) -> None: ...
 
@@ -142,7 +146,10 @@ class Backend(Protocol):
         """One atomic write (create: make the archive if there is none; fresh: start over on purpose)."""
 
     def model_of(self, path: Path) -> str | None:
-        """The archive's embedding model, None if it has none yet."""
+        """The archive's (main) embedding model, None if it has none yet."""
+
+    def models_of(self, path: Path) -> list[str]:
+        """The archive's embedding models, the main one first ([] if it has none yet)."""
 
     def known_vectors(self, path: Path, model_id: str, hashes: set[str]) -> set[str]:
         """The content hashes among these that already have a vector of the model (they are not embedded again)."""

@@ -7,13 +7,32 @@ from pathlib import Path
 
 from . import dense, lexical, manifest, queries, sources
 from .base import Problem
-from .db import DB_NAME, connect, generation, get_meta, open_readonly
+from .db import DB_NAME, connect, generation, get_meta, index_models, open_readonly
 from .files import as_one_line, generation_files, temp_files
 from .lock import writer_lock, writers
 from .transaction import recover
 
 
-def _database_problems(con: sqlite3.Connection, model_id: str, dim: int) -> list[Problem]:
+def _vector_problems(con: sqlite3.Connection, models: dict[str, int]) -> list[Problem]:
+    out = []
+    for model_id, dim in models.items():
+        no_vector, bad_size = queries.vector_problems(con, model_id, dim)
+        if no_vector:
+            out.append(Problem(f"{no_vector} passages have no vector for the index model {model_id}", True))
+        if bad_size:
+            out.append(
+                Problem(f"{bad_size} stored vectors of {model_id} are not {dim}-dimensional (another model's?)", True)
+            )
+    others = [m for m in queries.vector_models(con) if m not in models]
+    if others:
+        names = ", ".join(models)
+        out.append(
+            Problem(f"{DB_NAME} holds vectors of models other than the index's ({names}): {', '.join(others)}", True)
+        )
+    return out
+
+
+def _database_problems(con: sqlite3.Connection, models: dict[str, int]) -> list[Problem]:
     out = [
         Problem(
             f"issue {issue_id}: recorded {n_art} articles / {n_pass} passages, stored {found_art} / {found_pass};"
@@ -25,20 +44,7 @@ def _database_problems(con: sqlite3.Connection, model_id: str, dim: int) -> list
     orphans = queries.orphan_passages(con)
     if orphans:
         out.append(Problem(f"{orphans} passages belong to no issue; start over: qa index build --fresh FILE...", False))
-    no_vector, bad_size, others = queries.vector_problems(con, model_id, dim)
-    if no_vector:
-        out.append(Problem(f"{no_vector} passages have no vector for the index model {model_id}", True))
-    if bad_size:
-        out.append(
-            Problem(f"{bad_size} stored vectors of {model_id} are not {dim}-dimensional (another model's?)", True)
-        )
-    if others:
-        out.append(
-            Problem(
-                f"{DB_NAME} holds vectors of models other than the index model {model_id}: {', '.join(others)}", True
-            )
-        )
-    return out
+    return out + _vector_problems(con, models)
 
 
 def verify(con: sqlite3.Connection, path: Path, *, with_manifest: bool = True) -> list[Problem]:
@@ -52,13 +58,14 @@ def verify(con: sqlite3.Connection, path: Path, *, with_manifest: bool = True) -
         return [
             Problem(f"{DB_NAME} records no {', '.join(missing)}; start over: qa index build --fresh FILE...", False)
         ]
-    gen, model_id, dim = int(meta["generation"]), meta["model_id"], int(meta["dim"])
-    problems = _database_problems(con, model_id, dim)
+    gen, models = int(meta["generation"]), index_models(meta)
+    problems = _database_problems(con, models)
     if problems:
         return problems  # the derived files are checked against a sound database only
     ids = queries.passage_ids(con)
     problems += sources.problems(path, queries.kept_sources(con))
-    problems += dense.problems(con, path, gen, model_id, dim, ids)
+    for n, (model_id, dim) in enumerate(models.items()):
+        problems += dense.problems(con, path, gen, model_id, dim, ids, slot=model_id if n else None)
     problems += lexical.problems(path, gen, ids)
     if with_manifest:
         problems += manifest.problems(con, path)
@@ -122,4 +129,5 @@ def summary(path: Path) -> str:
         issues, passages = queries.issue_count(con), queries.passage_count(con)
     finally:
         con.close()
-    return f"generation {meta['generation']}, {issues} issues, {passages} passages, model {meta['model_id']}"
+    models = ", ".join(index_models(meta))
+    return f"generation {meta['generation']}, {issues} issues, {passages} passages, model {models}"

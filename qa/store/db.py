@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from ..errors import IndexCorrupt, IndexMissing
 
-FORMAT_VERSION = 2  # 2: kept source files (sources table, sources/ directory)
+FORMAT_VERSION = 3  # 2: kept source files (sources table, sources/ directory); 3: page, confidence of passages
 DB_NAME = "qa.db"
 BUSY_TIMEOUT_S = 30
 
@@ -27,7 +28,7 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, issue_id TEXT NOT NULL REFERENCES issues(issue_id) ON DELETE CASCADE,
     article_no INTEGER NOT NULL, paragraph_no INTEGER NOT NULL, part_no INTEGER NOT NULL,
     kind TEXT NOT NULL, section TEXT, text TEXT NOT NULL, text_hash TEXT NOT NULL,
-    content_hash TEXT NOT NULL, tokens TEXT NOT NULL);
+    content_hash TEXT NOT NULL, tokens TEXT NOT NULL, page INTEGER, confidence REAL);
 CREATE INDEX IF NOT EXISTS passages_issue ON passages(issue_id);
 CREATE INDEX IF NOT EXISTS passages_content ON passages(content_hash);
 CREATE INDEX IF NOT EXISTS issues_source ON issues(source_hash);
@@ -74,6 +75,14 @@ def get_meta(con: sqlite3.Connection) -> dict[str, str]:
     if not con.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone():
         return {}
     return dict(con.execute("SELECT key, value FROM meta"))
+
+
+def index_models(meta: dict[str, str]) -> dict[str, int]:
+    """The index's embedding models → dimension, the first one its main model (meta "models"; an index written
+    before several models were kept has only model_id and dim)."""
+    if "models" in meta:
+        return {m: int(d) for m, d in json.loads(meta["models"]).items()}
+    return {meta["model_id"]: int(meta["dim"])} if "model_id" in meta and "dim" in meta else {}
 
 
 def generation(con: sqlite3.Connection) -> int:

@@ -63,11 +63,11 @@ def index_ids(index) -> np.ndarray:
     return faiss.vector_to_array(index.id_map).astype(np.int64)
 
 
-def _write(path: Path, gen: int, index) -> None:
+def _write(path: Path, gen: int, index, slot: str | None = None) -> None:
     """The file of generation gen, written to a new temp file (faiss never opens a path itself), then renamed."""
     import faiss
 
-    target = dense_path(path, gen)
+    target = dense_path(path, gen, slot)
     remove(target)  # an uncommitted generation's leftover, never a live one
 
     def put(f) -> None:
@@ -78,8 +78,8 @@ def _write(path: Path, gen: int, index) -> None:
     os.replace(write_temp(target, put), target)
 
 
-def build(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int) -> None:
-    """Dense file of generation gen from every stored vector."""
+def build(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int, slot: str | None = None) -> None:
+    """Dense file of generation gen from every stored vector of the model (slot: see dense_path)."""
     ids, vecs = queries.vectors(con, model_id, dim)
     n_passages = queries.passage_count(con)
     if len(ids) != n_passages:
@@ -87,15 +87,15 @@ def build(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int
     index = new_index(vecs, dim)
     if len(ids):
         index.add_with_ids(vecs, ids)
-    _write(path, gen, index)
+    _write(path, gen, index, slot)
 
 
-def _usable(path: Path, gen: int, dim: int, ids: np.ndarray, n_new: int):
+def _usable(path: Path, gen: int, dim: int, ids: np.ndarray, n_new: int, slot: str | None):
     """The dense index of generation gen if it is sound, holds exactly ids and still fits n_new passages."""
     import faiss
 
     try:
-        index = faiss.read_index(str(dense_path(path, gen)))
+        index = faiss.read_index(str(dense_path(path, gen, slot)))
     except Exception:  # noqa: BLE001 - missing or damaged: the caller builds from stored vectors
         return None
     sound = (isinstance(index, faiss.IndexIDMap2) or is_ivf(index)) and index.d == dim
@@ -105,14 +105,20 @@ def _usable(path: Path, gen: int, dim: int, ids: np.ndarray, n_new: int):
 
 
 def update(
-    con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int, prev: tuple[int, np.ndarray]
+    con: sqlite3.Connection,
+    path: Path,
+    gen: int,
+    model_id: str,
+    dim: int,
+    prev: tuple[int, np.ndarray],
+    slot: str | None = None,
 ) -> bool:
     """Dense file of gen from the one of prev = (generation, its passage ids): remove deleted ids, add new ones.
     False if that file is unusable."""
     import faiss
 
     new_ids = queries.passage_ids(con)
-    index = _usable(path, prev[0], dim, prev[1], len(new_ids))
+    index = _usable(path, prev[0], dim, prev[1], len(new_ids), slot)
     if index is None:
         return False
     removed = np.setdiff1d(prev[1], new_ids, assume_unique=True)
@@ -126,21 +132,23 @@ def update(
         if len(ids) != len(added):
             raise IndexCorrupt(f"{path}/: {len(added) - len(ids)} new passages have no vector for model {model_id}")
         index.add_with_ids(vecs, ids)
-    _write(path, gen, index)
+    _write(path, gen, index, slot)
     return True
 
 
-def load(path: Path, gen: int):
+def load(path: Path, gen: int, slot: str | None = None):
     import faiss
 
-    return faiss.read_index(str(dense_path(path, gen)))
+    return faiss.read_index(str(dense_path(path, gen, slot)))
 
 
-def problems(con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int, ids: np.ndarray) -> list[Problem]:
+def problems(
+    con: sqlite3.Connection, path: Path, gen: int, model_id: str, dim: int, ids: np.ndarray, slot: str | None = None
+) -> list[Problem]:
     """Where the dense file of gen disagrees with the database (all repairable: it is rebuilt from stored vectors)."""
     import faiss
 
-    f = dense_path(path, gen)
+    f = dense_path(path, gen, slot)
     if not f.is_file():
         return [Problem(f"{f.name} (dense search file of generation {gen}) is missing", True)]
     try:

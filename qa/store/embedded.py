@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import IndexCorrupt, IndexMissing
 from . import derived, queries, sources
-from .db import connect_readonly, generation, get_meta, is_index, open_readonly
+from .db import connect_readonly, generation, get_meta, index_models, is_index, open_readonly
 
 
 class EmbeddedStore:
@@ -34,8 +34,7 @@ class EmbeddedStore:
             return get_meta(self._con)
 
     def _load(self, gen: int) -> derived.Derived:
-        meta = self.meta()
-        return derived.load(self.path, gen, int(meta["dim"]) if "dim" in meta else None, meta.get("model_id"))
+        return derived.load(self.path, gen, index_models(self.meta()))
 
     def search_files(self) -> derived.Derived:
         with self._lock:
@@ -129,6 +128,18 @@ def model_of(path: Path) -> str | None:
         return None
     try:
         return store.meta().get("model_id")
+    finally:
+        store.close()
+
+
+def models_of(path: Path) -> list[str]:
+    """The models of the index at path, its main model first ([] if there is none yet)."""
+    try:
+        store = EmbeddedStore(path)
+    except IndexMissing:
+        return []
+    try:
+        return list(index_models(store.meta()))
     finally:
         store.close()
 

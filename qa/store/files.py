@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -20,8 +21,12 @@ TMP_TAG = ".tmp-"  # temp names: .<name>.tmp-<pid>
 NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def dense_path(path: Path, gen: int) -> Path:
-    return path / f"dense-{gen}.faiss"
+def dense_path(path: Path, gen: int, model: str | None = None) -> Path:
+    """The dense file of generation gen: the main model's dense-<gen>.faiss, another model's
+    dense-<gen>.<model>.faiss (its name made safe for a file name)."""
+    if model is None:
+        return path / f"dense-{gen}.faiss"
+    return path / f"dense-{gen}.{re.sub(r'[^A-Za-z0-9_-]+', '_', model)}.faiss"
 
 
 def lexical_path(path: Path, gen: int) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import queries
 from .base import Problem
-from .db import DB_NAME, FORMAT_VERSION, get_meta
+from .db import DB_NAME, FORMAT_VERSION, get_meta, index_models
 from .files import dense_path, lexical_path, refuse_directory, remove, write_temp
 
 MANIFEST = "manifest.json"
@@ -25,12 +25,17 @@ def data(con: sqlite3.Connection, path: Path) -> dict:
     """What manifest.json should say about the state con sees (without its written_at)."""
     meta = get_meta(con)
     gen = int(meta.get("generation", 0))
+    models = index_models(meta)
     return {
         "format": "newspaper-qa index",
         "format_version": FORMAT_VERSION,
         "generation": gen,
         "model_id": meta.get("model_id"),
         "dim": int(meta["dim"]) if "dim" in meta else None,
+        "models": {
+            m: {"dim": dim, "dense": dense_path(path, gen, m if n else None).name}
+            for n, (m, dim) in enumerate(models.items())
+        },
         "chunker_version": int(meta.get("chunker_version", 0)),
         "passages": queries.passage_count(con),
         "files": {"database": DB_NAME, "dense": dense_path(path, gen).name, "lexical": lexical_path(path, gen).name},
@@ -79,7 +84,7 @@ def read(path: Path) -> dict:
 def _differences(found: dict, want: dict) -> list[str]:
     out = [
         f"{MANIFEST} says {key} = {found.get(key)!r}, the database {want[key]!r}"
-        for key in ("format_version", "generation", "model_id", "dim", "chunker_version", "passages", "files")
+        for key in ("format_version", "generation", "model_id", "dim", "models", "chunker_version", "passages", "files")
         if found.get(key) != want[key]
     ]
     issues = found.get("issues") if isinstance(found.get("issues"), dict) else {}

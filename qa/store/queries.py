@@ -107,7 +107,7 @@ def insert_issue(con: sqlite3.Connection, issue, rows: list[tuple], first_id: in
     )
     con.executemany(
         "INSERT INTO passages (id, issue_id, article_no, paragraph_no, part_no, kind, section, text, text_hash,"
-        " content_hash, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " content_hash, tokens, page, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(first_id + n, *row) for n, row in enumerate(rows)],
     )
     insert_sources(con, issue)
@@ -147,21 +147,38 @@ def ids_of_issues(con: sqlite3.Connection, issue_ids: list[str]) -> np.ndarray:
 
 
 PASSAGE_KEYS = (
-    "id text issue_id paper date article_no article_title paragraph_no part_no section kind text_hash".split()
+    "id text issue_id paper date article_no article_title paragraph_no part_no section kind page confidence"
+    " text_hash".split()
 )
 PASSAGE_SQL = """
 SELECT p.id, p.text, p.issue_id, i.paper, i.date, p.article_no, a.title, p.paragraph_no, p.part_no, p.section,
-       p.kind, p.text_hash
+       p.kind, {}, p.text_hash
 FROM passages p JOIN issues i ON i.issue_id = p.issue_id
 JOIN articles a ON a.issue_id = p.issue_id AND a.article_no = p.article_no
 WHERE p.id IN ({})
 """
 
 
+def has_page_columns(con: sqlite3.Connection) -> bool:
+    """Does the passages table record page and OCR confidence (format 3 on; older indexes gain them on a write)?"""
+    return {"page", "confidence"} <= {r[1] for r in con.execute("PRAGMA table_info(passages)")}
+
+
+def add_page_columns(con: sqlite3.Connection) -> None:
+    """Format 2 → 3: page and OCR confidence of each passage; NULL for the passages already stored (text files
+    have neither; an issue read from PDFs or scans gets them again on `qa index rebuild`)."""
+    if not has_page_columns(con):
+        con.execute("ALTER TABLE passages ADD COLUMN page INTEGER")
+        con.execute("ALTER TABLE passages ADD COLUMN confidence REAL")
+
+
 def passages(con: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+    """The stored fields (PASSAGE_KEYS) of these passages; page and confidence None in an index of format 2."""
+    columns = "p.page, p.confidence" if has_page_columns(con) else "NULL, NULL"
     out = {}
     for part, marks in _batches([int(i) for i in ids]):
-        out.update({r[0]: dict(zip(PASSAGE_KEYS, r)) for r in con.execute(PASSAGE_SQL.format(marks), part)})
+        rows = con.execute(PASSAGE_SQL.format(columns, marks), part)
+        out.update({r[0]: dict(zip(PASSAGE_KEYS, r)) for r in rows})
     return out
 
 
@@ -267,9 +284,12 @@ def drop_unused_vectors(con: sqlite3.Connection, model_id: str, hashes: set[str]
     )
 
 
-def keep_only_vectors_of(con: sqlite3.Connection, model_id: str, dim: int) -> None:
-    """Drop vectors of other models, of the wrong size, and those no passage uses."""
-    con.execute("DELETE FROM vectors WHERE model_id != ? OR length(vector) != ?", (model_id, 4 * dim))
+def keep_only_vectors_of(con: sqlite3.Connection, models: dict[str, int]) -> None:
+    """Drop vectors of other models (models: name → dimension), of the wrong size, and those no passage uses."""
+    marks = ",".join("?" * len(models))
+    con.execute(f"DELETE FROM vectors WHERE model_id NOT IN ({marks})", list(models))
+    for model_id, dim in models.items():
+        con.execute("DELETE FROM vectors WHERE model_id = ? AND length(vector) != ?", (model_id, 4 * dim))
     con.execute("DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM passages)")
 
 
@@ -303,8 +323,8 @@ def orphan_passages(con: sqlite3.Connection) -> int:
     ]
 
 
-def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[int, int, list[str]]:
-    """(passages without a vector of the model, its vectors of another size, other models with vectors)."""
+def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[int, int]:
+    """(passages without a vector of the model, its vectors of another size)."""
     no_vector = con.execute(
         "SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model_id = ?"
         " AND v.content_hash = p.content_hash)",
@@ -313,8 +333,12 @@ def vector_problems(con: sqlite3.Connection, model_id: str, dim: int) -> tuple[i
     bad_size = con.execute(
         "SELECT count(*) FROM vectors WHERE model_id = ? AND length(vector) != ?", (model_id, 4 * dim)
     ).fetchone()[0]
-    others = [r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors WHERE model_id != ?", (model_id,))]
-    return no_vector, bad_size, others
+    return no_vector, bad_size
+
+
+def vector_models(con: sqlite3.Connection) -> list[str]:
+    """The models that have stored vectors."""
+    return [r[0] for r in con.execute("SELECT DISTINCT model_id FROM vectors ORDER BY model_id")]
 
 
 # ---------- reader feedback (kept across rebuilds: a fresh build leaves it alone) ----------

@@ -111,10 +111,11 @@ class Transaction:
 
         return {h: embed_text(title, section, text) for h, text, title, section in queries.embed_rows(self.con, hashes)}
 
-    def drop_vectors(self, model_id: str, dim: int, gone: set[str] | None = None) -> None:
+    def drop_vectors(self, models: dict[str, int], gone: set[str] | None = None) -> None:
         if gone is None:
-            queries.keep_only_vectors_of(self.con, model_id, dim)
-        else:
+            queries.keep_only_vectors_of(self.con, models)
+            return
+        for model_id in models:
             queries.drop_unused_vectors(self.con, model_id, gone)
 
     def set_meta(self, values: dict[str, object]) -> None:
@@ -187,6 +188,7 @@ def writing(path: Path, *, create: bool = True, fresh: bool = False) -> Iterator
             con = connect(path)
             try:
                 con.executescript(SCHEMA)
+                queries.add_page_columns(con)  # an index of format 2 (no-op on a new one)
                 recover(con, path)
                 with marked(path) as mark:
                     con.execute("BEGIN IMMEDIATE")

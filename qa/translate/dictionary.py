@@ -11,7 +11,7 @@ from pathlib import Path
 from .english import ENGLISH_STOP_WORDS, FILLER, lemma
 from .glosses import Entry, alternatives, read_entries
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 MAX_STORED = 200  # candidates stored per English key; the collection picks among them
 HEAD_WEIGHT = 0.5  # "to dispatch troops" is a weaker translation of "dispatch"
 MAX_CONTAINING = 40  # a word in more multi-word glosses than this is too general to translate through them
@@ -68,8 +68,8 @@ def _containing(keys: dict[str, dict[str, float]]) -> dict[str, str]:
     for k in keys:
         words = k.split()
         if len(words) > 1:
-            for w in set(words) - FILLER - ENGLISH_STOP_WORDS:
-                if w not in keys:
+            for w in dict.fromkeys(words):
+                if w not in keys and w not in FILLER and w not in ENGLISH_STOP_WORDS:
                     containing.setdefault(w, []).append(k)
     return {w: "|".join(ks) for w, ks in containing.items() if len(ks) <= MAX_CONTAINING}
 

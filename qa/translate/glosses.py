@@ -63,7 +63,7 @@ def alternatives(words: list[str]) -> list[list[str]]:
 def _entry(zh: str, pinyin: str, defs: list[str]) -> Entry:
     defs = [d for d in defs if not _SKIP_DEF.match(d)]
     # a gloss is a definition or its part before the first comma ("Zhuzhou, prefecture-level city in Hunan")
-    glosses = {g.strip() for d in defs for g in (d, d.split(",")[0])}
+    glosses = dict.fromkeys(g.strip() for d in defs for g in (d, d.split(",")[0]))
     return Entry(zh, pinyin, len(defs), [w for w in map(gloss_words, glosses) if w], [g for g in map(head, defs) if g])
 
 

@@ -41,6 +41,12 @@ def model_of(path: str) -> str | None:
     return read_meta(connect(path), names()).get("model_id")
 
 
+def models_of(path: str) -> list[str]:
+    """A Milvus archive keeps one model's vectors: [its model], or [] if there is no archive yet."""
+    model = model_of(path)
+    return [model] if model else []
+
+
 def known_vectors(path: str, model_id: str, hashes: set[str]) -> set[str]:
     """The content hashes among these that a stored passage has a vector of the model for."""
     from .writer import MilvusWriter

@@ -84,7 +84,10 @@ class MilvusFiles:
                 scores[row] = abs(float(h["distance"]))  # milvus-lite reports BM25 scores negated
         return scores
 
-    def dense_search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    def dense_search(
+        self, qvec: np.ndarray, n: int, allowed: np.ndarray | None, model: str | None = None
+    ) -> dict[int, float]:
+        """model: ignored, a Milvus archive holds one model's vectors (its writer refuses a second)."""
         if not len(self.ids) or n <= 0:
             return {}
         hits = self.client.search(
@@ -97,7 +100,7 @@ class MilvusFiles:
         )[0]
         return {int(h["id"]): float(h["distance"]) for h in hits}
 
-    def cosines(self, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
+    def cosines(self, qvec: np.ndarray, ids: list[int], model: str | None = None) -> dict[int, float]:
         if not ids:
             return {}
         rows = self.client.get(self.collection, ids=[int(i) for i in ids], output_fields=["dense"])

@@ -10,6 +10,7 @@ running the same add (or remove) again deletes by filter and inserts again, whic
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,11 +114,16 @@ class MilvusWriter:
             out.update(embed_texts(self.client, self.names[0], f"content_hash in {quoted(rest)}"))
         return {h: t for h, t in out.items() if h in wanted}
 
-    def drop_vectors(self, model_id: str, dim: int, gone: set[str] | None = None) -> None:
+    def drop_vectors(self, models: dict[str, int], gone: set[str] | None = None) -> None:
         """Vectors live on the passage rows: they go with them. A new model's vectors of another size need every
         passage re-inserted (publish refuses to mix sizes)."""
 
     def set_meta(self, values: dict[str, object]) -> None:
+        if len(json.loads(str(values.get("models", "{}")))) > 1:
+            raise ModelMismatch(
+                f"{self.where} is a Milvus archive, which keeps one model's vectors; give one --model"
+                " (several models in one archive need the embedded store)"
+            )
         self._new_meta.update({k: str(v) for k, v in values.items()})
 
     def _upsert(self, collection: str, rows: list[dict]) -> None:

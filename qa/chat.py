@@ -1,0 +1,229 @@
+"""One turn of the web chat: the values the page or a program sent, checked (a bad one is a one-line reply and a
+one-line log entry, never a traceback), answered and rendered as inert HTML; and uploaded issue files, read as the
+CLI reads them."""
+
+import dataclasses
+import logging
+import os
+import threading
+from pathlib import Path
+
+from . import inputs, store
+from .errors import IndexMissing, QAError
+from .guard import MAX_UPLOAD_FILES
+from .index import MAX_QUESTION_CHARS, Index
+from .inputs import check_file, max_issue_bytes
+from .parse import ParseError
+from .render import answer_html, explain_html, text
+from .search import MODES
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [  # questions about the bundled sample issue
+    "市派驻村工作队有多少支?",
+    "今年计划改造多少个老旧小区?",
+    "城市更新公司什么时候揭牌?",
+    "How many pairs of trains will the Changsha-Zhuzhou-Xiangtan intercity railway run?",
+    "How many village work teams did Zhuzhou send out?",
+]
+K_MAX = 10  # most passages a reply shows
+MAX_HISTORY = 60  # messages a conversation keeps (30 questions): what the page sends back with each question
+MAX_RECORDS = 10  # answers of a page that can still be rated (their records are kept for the thumbs)
+
+
+class Refused(ValueError):
+    """A web input the chat does not take; the message is the one-line reply (and log line)."""
+
+
+class Archive:
+    """The index the app serves, opened on first use (so the page works while it is still missing)."""
+
+    def __init__(self, path: str | Path, model: str | None = None, *, editable: bool = True):
+        self.path = store.location(path)
+        self.model = model
+        self.editable = editable
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index.open(self.path)
+            return self._index
+
+    def issues(self) -> list[dict]:
+        try:
+            return self.index().issues()
+        except QAError:
+            return []
+
+    def how_to_add(self) -> str:
+        if self.editable:
+            return "add an issue file in the <b>Archive</b> tab."
+        return "this chat is read-only: issues are added on the server with <code>qa index add</code>."
+
+    def warm_up(self) -> None:
+        """Load the search files, the query encoder and the answer finder, so the first reader does not wait."""
+        try:
+            index = self.index()
+            if len(index):
+                for question in (EXAMPLES[0], EXAMPLES[-1]):  # one Chinese, one English
+                    index.ask(question, k=3)
+        except Exception:  # noqa: BLE001 - the first real question reports the problem properly
+            log.exception("warm-up failed")
+
+
+# ---------- a question and its reply ----------
+
+
+def one_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def _friendly(e: Exception, archive: Archive) -> str:
+    if isinstance(e, IndexMissing):
+        return f"There is no index at <code>{text(archive.path)}/</code> yet: {archive.how_to_add()}"
+    if isinstance(e, ValueError) and str(e) == "empty question":
+        return "Please type a question first."
+    return f"⚠ {text(one_line(e))}"
+
+
+def _text_of(message) -> str | None:
+    """The text of one chat message as sent: its content string, or the joined text parts of a content list."""
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        parts = [c.get("text") for c in content if isinstance(c, dict) and c.get("type", "text") == "text"]
+        content = "".join(p for p in parts if isinstance(p, str)) if parts else None
+    return content if isinstance(content, str) else None
+
+
+def conversation(history) -> list[dict]:
+    """The text messages of the chat history the page (or a program) sent, as {role, content}; anything else is
+    dropped (files, components, malformed entries), and only the last MAX_HISTORY - 2 are kept (room for the next
+    question and its reply)."""
+    messages = [
+        {"role": m["role"], "content": text}
+        for m in (history if isinstance(history, list) else [])
+        if (text := _text_of(m)) is not None and m.get("role") in ("user", "assistant")
+    ]
+    return messages[-(MAX_HISTORY - 2) :]
+
+
+def _passages(k) -> int:
+    whole = isinstance(k, int) or (isinstance(k, float) and k.is_integer())
+    if isinstance(k, bool) or not whole or not 1 <= k <= K_MAX:
+        raise Refused(f"The number of passages must be a whole number from 1 to {K_MAX}, not {k!r}.")
+    return int(k)
+
+
+def _issue_ids(archive: Archive, issues) -> list[str] | None:
+    issues = [issues] if isinstance(issues, str) and issues else issues or []
+    if not isinstance(issues, list) or not all(isinstance(i, str) for i in issues):
+        raise Refused("The issues to search must be a list of issue ids (see the /issues endpoint).")
+    known = {i["issue_id"] for i in archive.issues()} if issues else set()
+    if unknown := [i for i in issues if i not in known]:
+        raise Refused(f"No issue {unknown[0]!r} in the archive; the /issues endpoint lists the issue ids.")
+    return issues or None
+
+
+def checked(archive: Archive, question: str, k, issues, mode) -> tuple[int, list[str] | None, str]:
+    """The settings of a question as the search takes them, or Refused naming what is wrong."""
+    if len(question) > MAX_QUESTION_CHARS:
+        raise Refused(
+            f"That question is {len(question)} characters long; please keep it to {MAX_QUESTION_CHARS} characters"
+            " or fewer."
+        )
+    if mode not in MODES:
+        raise Refused(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
+    return _passages(k), _issue_ids(archive, issues), mode
+
+
+def answer_record(question: str, answer) -> dict:
+    return {
+        "question": question,
+        "answer": answer.text,
+        "sentence": answer.sentence,
+        "confidence": round(answer.confidence, 3),
+        "citations": [{"rank": r, **p.to_dict()} for r, p in enumerate(answer.passages or [], 1)],
+    }
+
+
+def _reply(archive: Archive, question: str, k: int, issues: list[str] | None, mode: str):
+    """(reply HTML, explanation HTML, the answer's record or None) for a checked question."""
+    try:
+        index = archive.index()
+        if not len(index):
+            return f"The archive is empty: {archive.how_to_add()}", "", None
+        answer = index.ask(question, k=k, mode=mode, issues=issues)
+    except (QAError, ParseError, ValueError) as e:
+        if not isinstance(e, IndexMissing):
+            log.warning("question not answered: %s", one_line(e))
+        return _friendly(e, archive), "", None
+    except Exception as e:  # noqa: BLE001 - never a traceback on the page
+        log.exception("question failed: %r", question)
+        return f"⚠ Something went wrong on the server ({type(e).__name__}); the server log has the details.", "", None
+    try:
+        explained = explain_html(question, index.explain(question))
+    except Exception:  # noqa: BLE001 - the answer matters more than its explanation
+        log.exception("explain failed: %r", question)
+        explained = ""
+    return answer_html(answer), explained, answer_record(question, answer)
+
+
+def ask(archive: Archive, question, history, k, issues, mode) -> tuple[list[dict], str, dict | None]:
+    """One turn of the chat, from the values as the page or a program sent them: (the conversation with the question
+    and its reply, what the search looked for, the answer's record or None). Never raises."""
+    history = conversation(history)
+    if not isinstance(question, str):
+        log.warning("refused a question: not text (%s)", type(question).__name__)
+        return history + [{"role": "assistant", "content": "The question must be text."}], "", None
+    question = question.strip()
+    if not question:
+        return history + [{"role": "assistant", "content": "Please type a question first."}], "", None
+    history.append({"role": "user", "content": text(question)})
+    try:
+        k, issues, mode = checked(archive, question, k, issues, mode)
+    except Refused as e:
+        log.warning("refused a question: %s", e)
+        return history + [{"role": "assistant", "content": text(e)}], "", None
+    reply, explained, record = _reply(archive, question, k, issues, mode)
+    return history + [{"role": "assistant", "content": reply}], explained, record
+
+
+def kept_records(records: dict | None, history: list[dict], record: dict | None, dropped: int = 0) -> dict:
+    """The records of the answers still on the page, by message index (after the first `dropped` messages left the
+    conversation), with the new answer's record; the newest MAX_RECORDS."""
+    records = {i - dropped: r for i, r in (records or {}).items() if i >= dropped}
+    if record is not None:
+        records[len(history) - 1] = record
+    return {i: records[i] for i in sorted(records)[-MAX_RECORDS:]}
+
+
+def read_uploads(files) -> tuple[list, list[str]]:
+    """The issues of the uploaded files (checked as `qa index add` checks files: size limit, encodings; pages uploaded
+    together make one issue as files given by name do), and a one-line refusal for each file or issue that is not
+    one; the upload folders are left out of names and messages."""
+    refused = []
+    files = [f.get("path") if isinstance(f, dict) else f for f in files]
+    if len(files) > MAX_UPLOAD_FILES:
+        refused.append(f"{len(files)} files: add at most {MAX_UPLOAD_FILES} at a time")
+        files = []
+    blobs, limit = [], max_issue_bytes()
+    for f in map(Path, files):
+        try:
+            check_file(f, {}, limit)
+            blobs.append((str(f), f.read_bytes()))
+        except (ParseError, OSError) as e:
+            refused.append(one_line(e))
+    issues, failed = inputs.read_uploads(blobs)
+    folders = {f"{Path(str(f)).parent}{os.sep}" for f in files}
+    refused = [f"✗ {_without(line, folders)}" for line in refused + failed]
+    for line in refused:
+        log.warning("refused an upload: %s", line[2:])
+    return [dataclasses.replace(i, source=Path(i.source).name) for i in issues], refused
+
+
+def _without(line: str, folders: set[str]) -> str:
+    for folder in folders:
+        line = line.replace(folder, "")
+    return line
