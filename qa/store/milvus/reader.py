@@ -214,7 +214,7 @@ class MilvusStore:
 
     def issue_dump(self, issue_id: str) -> tuple[object, list[tuple], dict[str, np.ndarray], float]:
         """Articles keep their numbers and titles (kickers, reporters and bylines stay in the embedded store); no
-        source files (a Milvus archive keeps none)."""
+        source files (a Milvus archive keeps none), no page or OCR confidence."""
         from ...parse import Article, Issue
 
         (r,) = [r for r in read_issues(self.client, self.names) if r["issue_id"] == issue_id]
@@ -238,7 +238,8 @@ class MilvusStore:
             "words",
         )
         vectors = {p["content_hash"]: np.asarray(p["dense"], dtype=np.float32) for p in rows}
-        return issue, [tuple(p[k] for k in keys) for p in rows], vectors, r["added_at"]
+        # printed page and OCR confidence are not kept in Milvus yet: a copy back has them unknown
+        return issue, [(*(p[k] for k in keys), None, None) for p in rows], vectors, r["added_at"]
 
 
 def embed_texts(client, collection: str, expr: str) -> dict[str, str]:
