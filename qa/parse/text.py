@@ -46,21 +46,21 @@ def _readable(c: str) -> bool:
     )
 
 
-def decode(data: bytes, name: str = "<bytes>") -> str:
-    """Decode issue bytes: BOM, else strict UTF-8, else strict GB18030; refuse non-text."""
-    if not data:
-        fail(name, "empty file")
+def _decoded(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding): the BOM's encoding, else strict UTF-8, else strict GB18030."""
     enc = next((e for bom, e in _BOMS if data.startswith(bom)), None)
     if enc is None and b"\0" in data:
         fail(name, "not a text file (binary data)")
-    for enc in [enc] if enc else ["utf-8", "gb18030"]:  # noqa: B020 - the loop picks the encoding that decodes
+    for candidate in [enc] if enc else ["utf-8", "gb18030"]:
         try:
-            text = data.decode(enc)
-            break
+            return data.decode(candidate), candidate
         except UnicodeDecodeError:
             pass
-    else:
-        fail(name, "cannot decode text (not UTF-8, UTF-16 or GB18030)")
+    fail(name, "cannot decode text (not UTF-8, UTF-16 or GB18030)")
+
+
+def _check_readable(text: str, enc: str, name: str) -> None:
+    """Refuse text that is empty, full of control characters, or (GB18030) mostly unreadable."""
     if not text.strip():
         fail(name, "empty file (only whitespace)")
     controls = sum(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v" for c in text)
@@ -71,6 +71,14 @@ def decode(data: bytes, name: str = "<bytes>") -> str:
         visible = [c for c in text if not c.isspace()]
         if sum(map(_readable, visible)) < 0.5 * len(visible):
             fail(name, "not a text file (decodes to mostly unreadable characters)")
+
+
+def decode(data: bytes, name: str = "<bytes>") -> str:
+    """Decode issue bytes: BOM, else strict UTF-8, else strict GB18030; refuse non-text."""
+    if not data:
+        fail(name, "empty file")
+    text, enc = _decoded(data, name)
+    _check_readable(text, enc, name)
     return text
 
 
