@@ -1,0 +1,148 @@
+"""The Archive tab: the indexed issues as a table and choices; upload, add and remove."""
+
+import logging
+import time
+
+from ..chat import Archive, one_line, read_uploads
+from ..errors import QAError
+from ..index import write
+from ..parse import ParseError
+from ..render import text
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = [".txt", ".pdf", ".html", ".htm", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"]  # read by content
+
+
+def issue_rows(issues: list[dict]) -> list[list]:
+    return [
+        [
+            i["issue_id"],
+            i["paper"] or "",
+            i["date"] or "",
+            i["articles"],
+            i["passages"],
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(i["added_at"])),
+        ]
+        for i in issues
+    ]
+
+
+def issue_choices(issues: list[dict]) -> list[tuple[str, str]]:
+    return [
+        (
+            " · ".join(x for x in (i["paper"], i["date"], f"{i['passages']} passages") if x)
+            + ("" if i["paper"] and i["date"] else f" ({i['issue_id']})"),
+            i["issue_id"],
+        )
+        for i in issues
+    ]
+
+
+def status_line(archive: Archive) -> str:
+    try:
+        index = archive.index()
+        issues = index.issues()
+        return (
+            f"Model <b>{text(index.model_id)}</b> · index <code>{text(archive.path)}/</code> · {len(issues)}"
+            f" issue{'s' * (len(issues) != 1)}, {len(index)} passages"
+        )
+    except QAError as e:
+        return f"Index <code>{text(archive.path)}/</code>: {text(one_line(e))}"
+
+
+def archive_controls(gr, archive: Archive, archive_views, shown: list):
+    """The Archive tab's upload, add and remove controls and their endpoints (/add_issues, /remove_issue):
+    (the note they write, the issue-to-remove choice). Not built at all for a read-only chat."""
+
+    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
+        files = [files] if isinstance(files, str | dict) else list(files or [])
+        if not files:
+            return archive_views("Choose one or more issue files first.") + (None,)
+        progress(0.1, desc="Reading files")
+        parsed, lines = read_uploads(files)
+        if parsed:
+            progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
+            try:
+                reports = write(archive.path, parsed, model=archive.model, replace=replace is True, progress=True)
+                lines = [f"✓ {r}" for r in reports] + lines
+            except (QAError, ParseError, ValueError) as e:
+                log.warning("refused an upload: %s", one_line(e))
+                lines = [f"✗ nothing was added: {one_line(e)}"] + lines
+            except Exception as e:  # noqa: BLE001
+                log.exception("adding issues failed")
+                lines = [f"✗ nothing was added ({type(e).__name__}); the server log has the details."] + lines
+        return archive_views(text("\n\n".join(lines))) + (None,)
+
+    def ask_remove(issue_id):
+        if not issue_id:
+            return gr.update(visible=False), ""
+        found = next((i for i in archive.issues() if i["issue_id"] == issue_id), None)
+        if found is None:
+            return gr.update(visible=False), f"No issue {text(issue_id)} in the archive."
+        return (
+            gr.update(visible=True),
+            f"Remove <b>{text(issue_id)}</b> ({found['passages']} passages) from the archive? "
+            "Its feedback stays; the issue can be added again from its file.",
+        )
+
+    def remove_issue(issue_id):
+        if not issue_id or not isinstance(issue_id, str):
+            return archive_views("Choose an issue to remove.") + (gr.update(visible=False),)
+        try:
+            reports = write(archive.path, [], remove=[issue_id])
+            note = "\n\n".join(("✓ " if r.status == "removed" else "✗ ") + str(r) for r in reports)
+        except (QAError, ValueError) as e:
+            log.warning("refused a removal: %s", one_line(e))
+            note = f"✗ {one_line(e)}"
+        return archive_views(text(note)) + (gr.update(visible=False),)
+
+    with gr.Row():
+        with gr.Column():
+            files = gr.File(
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                label="Issue files: text, PDF, HTML, Word, scans (pages of one day together: one issue)",
+                elem_id="qa-upload",
+            )
+            replace = gr.Checkbox(label="Replace an issue already indexed from another file")
+            add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
+        with gr.Column():
+            remove_choice = gr.Dropdown(
+                [],
+                value=None,
+                allow_custom_value=True,  # the archive changes after start: remove_issue() checks the id
+                label="Issue to remove",
+                elem_id="qa-remove-choice",
+            )
+            remove = gr.Button("Remove issue…", variant="stop", elem_id="qa-remove")
+            with gr.Group(visible=False) as confirm_box:
+                confirm_text = gr.HTML(js_on_load=None)
+                with gr.Row():
+                    confirm = gr.Button("Yes, remove it", variant="stop", elem_id="qa-confirm")
+                    cancel = gr.Button("Cancel", elem_id="qa-cancel")
+    note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
+
+    views = [note] + shown + [remove_choice]
+    add.click(
+        add_issues,
+        [files, replace],
+        views + [files],
+        api_name="add_issues",
+        concurrency_limit=1,
+        concurrency_id="write",
+        show_progress_on=files,
+        preprocess=False,  # the uploaded files' paths as sent (checked by Gradio to be uploads): no type traceback
+    )
+    remove.click(ask_remove, [remove_choice], [confirm_box, confirm_text], api_visibility="private")
+    cancel.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private")
+    confirm.click(
+        remove_issue,
+        [remove_choice],
+        views + [confirm_box],
+        api_name="remove_issue",
+        concurrency_limit=1,
+        concurrency_id="write",
+        show_progress_on=remove_choice,
+    )
+    return note, remove_choice
