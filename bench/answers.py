@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,10 @@ FEATURES = tuple(f for f in WEIGHTS if f != "bias")
 LANGUAGES = {"zh": False, "en": True}  # the question languages thresholds are kept for: English or not
 SUPPORT = {"zh": "sentence", "en": "cosine"}  # the feature that says how well the sentence speaks of the question
 SUPPORT_PERCENTILE = 5  # minimum support: this percentile of the support of right answers (2 left 0.04 on a 600 sample)
+PRECISION_TARGETS = (0.85, 0.9, 0.93, 0.95, 0.97, 0.99)  # the thresholds' precision targets cross-validated
+MAX_WRONG = 0.03  # ... of all reader-phrased questions that may get a wrong answer out of fold
+MIN_ABSTAINED = 0.9  # ... of the unanswerable ones that must get none
+FOLDS = 5
 READERS_WEIGHT = 5  # a reader-phrased record counts this many times in the fit (the bench copies the passages)
 MIN_TYPED = 8  # reader-phrased candidates of one language and type needed for a threshold of its own
 
@@ -142,6 +147,49 @@ def fitted(records: list[dict], readers: list[dict], label: str, precision: floa
     }
 
 
+def _fold(r: dict, folds: int) -> int:
+    return zlib.crc32(r["id"].encode()) % folds
+
+
+def _shown(model: dict, r: dict) -> bool:
+    """Whether the fitted model would show the record's best candidate (its structural checks as recorded)."""
+    if r["candidate"] is None or r["features"].get("ruled_out"):
+        return False
+    w = model["weights"]
+    x = w["bias"] + sum(w[f] * float(r["features"].get(f, 0.0)) for f in FEATURES)
+    lang = _language(r)
+    return 1 / (1 + math.exp(-x)) >= model["thresholds"].get(f"{lang}/{r['qtype']}", model["thresholds"][lang])
+
+
+def out_of_fold(records: list[dict], readers: list[dict], label: str, precision: float, folds: int) -> dict:
+    """The reader-phrased metrics each fold gets from a model fitted without it: what a new question can expect."""
+    right = wrong = abstained = 0
+    for k in range(folds):
+        model = fitted(records, [r for r in readers if _fold(r, folds) != k], label, precision, [])
+        for r in (r for r in readers if _fold(r, folds) == k):
+            if _shown(model, r):
+                ok = r["answerable"] and r["candidate_outcome"] == "right"
+                right, wrong = right + ok, wrong + (not ok)
+            else:
+                abstained += not r["answerable"]
+    answerable = sum(r["answerable"] for r in readers)
+    return {
+        "precision": precision,
+        "right": round(right / answerable, 3),
+        "right_when_answered": round(right / max(right + wrong, 1), 3),
+        "wrong_of_all": round(wrong / len(readers), 3),
+        "unanswerable_abstained": round(abstained / max(len(readers) - answerable, 1), 3),
+    }
+
+
+def chosen_precision(records: list[dict], readers: list[dict], label: str, folds: int) -> tuple[float, list[dict]]:
+    """The precision target whose out-of-fold answers are right most often while at most MAX_WRONG of all questions
+    get a wrong answer and at least MIN_ABSTAINED of the unanswerable ones none (else the strictest target)."""
+    table = [out_of_fold(records, readers, label, p, folds) for p in PRECISION_TARGETS]
+    ok = [t for t in table if t["wrong_of_all"] <= MAX_WRONG and t["unanswerable_abstained"] >= MIN_ABSTAINED]
+    return max(ok, key=lambda t: t["right"])["precision"] if ok else PRECISION_TARGETS[-1], table
+
+
 def table(name: str, res: dict) -> str:
     a = res["answers"]
     rows = [
@@ -176,7 +224,11 @@ def main() -> int:
     ap.add_argument("--fit", help="fit the confidence model on these saved records files (comma-separated)")
     ap.add_argument("--readers", type=Path, help="reader-phrased dev records (bench/readers.py --save) for --fit")
     ap.add_argument("--out", type=Path, default=FITTED, help="where --fit writes it (default: %(default)s)")
-    ap.add_argument("--precision", type=float, default=0.90)
+    ap.add_argument(
+        "--precision",
+        type=float,
+        help="the thresholds' precision on the reader-phrased records (default: chosen by cross-validation)",
+    )
     ap.add_argument("--label", choices=("em", "contains"), default="contains", help="what counts as right when fitting")
     args = ap.parse_args()
     if args.fit:
@@ -184,7 +236,11 @@ def main() -> int:
         records = [r for f in sources for r in json.loads(Path(f).read_text(encoding="utf-8"))]
         readers = json.loads(args.readers.read_text(encoding="utf-8"))["records"] if args.readers else []
         names = [Path(f).name for f in sources] + ([args.readers.name] if args.readers else [])
-        model = fitted(records, readers, args.label, args.precision, names)
+        precision = args.precision
+        if precision is None and readers:
+            precision, cv = chosen_precision(records, readers, args.label, FOLDS)
+            print("\n".join(json.dumps(t) for t in cv), f"\nchosen precision target: {precision}")
+        model = fitted(records, readers, args.label, precision or 0.9, names)
         args.out.write_text(json.dumps(model, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: v for k, v in model.items() if k != "about"}, indent=2), f"\nwritten to {args.out}")
         return 0

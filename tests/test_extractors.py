@@ -43,9 +43,38 @@ def candidate(qtype: str, sentence: str, text: str) -> Candidate:
 
 def test_the_registry_holds_one_extractor_per_answer_type():
     assert set(EXTRACTORS) == {
-        *("quantity", "percent", "date", "time", "person", "place", "org", "document", "list", "yesno")
+        *("quantity", "percent", "date", "time", "person", "place", "org", "document", "list", "yesno", "term")
     }
     assert all(isinstance(e, Extractor) and e.qtype == t for t, e in EXTRACTORS.items())
+
+
+# ----- term -----
+
+
+def test_what_a_thing_is_called_is_asked_in_readers_words_but_a_reason_or_a_way_is_not():
+    assert question_type("新买的动车组是什么型号?") == "term"
+    assert question_type("这项活动的口号叫什么?") == "term"
+    assert question_type("What kind of trains were bought?") == "term"
+    assert question_type("为什么要开展这项活动?") == "other"
+    assert question_type("怎么申请补贴?") == "other"
+    assert question_type("How does the new timetable work?") == "other"
+
+
+def test_terms_are_the_quoted_and_named_phrases_and_noun_phrases_of_a_sentence(bench_dir):
+    s = sample_sentence("全力冲刺")
+    assert "“双过半”" in texts("term", s)
+    trains = texts("term", sample_sentence("CJ6型"))
+    assert any("CJ6型" in t for t in trains)
+    named = bench_sentence(bench_dir, "drcd", "並取名阿卜都")
+    assert "阿卜都·卡里姆" in texts("term", named)
+
+
+def test_a_quoted_term_fits_a_what_is_it_called_question_better_than_a_plain_phrase():
+    q = Question.read("会议要全力去冲的经济目标叫什么?")
+    s = sample_sentence("全力冲刺")
+    quoted = candidate("term", s, "“双过半”")
+    plain = next(c for c in EXTRACTORS["term"].candidates(s) if c.kind is None)
+    assert EXTRACTORS["term"].fit(q, quoted) > EXTRACTORS["term"].fit(q, plain)
 
 
 # ----- quantity -----

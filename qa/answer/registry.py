@@ -4,6 +4,7 @@ the names it lists (哪几个站), 百分之几 a percent before 几 a quantity,
 from __future__ import annotations
 
 from .extractors import EXTRACTORS, OTHER, Date, Document, Organisation, Person, Place, Time, register
+from .naming import Term
 from .numbers import Percent, Quantity
 from .statements import Listing, YesNo
 
@@ -18,6 +19,7 @@ for _extractor in (
     Person(),
     Place(),
     Quantity(),
+    Term(),
 ):
     register(_extractor)
 
