@@ -241,6 +241,14 @@ def main() -> int:
             precision, cv = chosen_precision(records, readers, args.label, FOLDS)
             print("\n".join(json.dumps(t) for t in cv), f"\nchosen precision target: {precision}")
         model = fitted(records, readers, args.label, precision or 0.9, names)
+        if args.precision is None and readers:
+            model["about"] += (
+                f"; the precision target {precision} chosen by {FOLDS}-fold cross-validation on the reader-phrased"
+                f" records: the most right answers out of fold with at most {MAX_WRONG:.0%} of all questions answered"
+                f" wrong and {MIN_ABSTAINED:.0%} of the unanswerable abstained (cross_validation: each target's"
+                " out-of-fold metrics)"
+            )
+            model["cross_validation"] = cv
         args.out.write_text(json.dumps(model, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({k: v for k, v in model.items() if k != "about"}, indent=2), f"\nwritten to {args.out}")
         return 0

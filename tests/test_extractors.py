@@ -72,9 +72,17 @@ def test_terms_are_the_quoted_and_named_phrases_and_noun_phrases_of_a_sentence(b
 def test_a_quoted_term_fits_a_what_is_it_called_question_better_than_a_plain_phrase():
     q = Question.read("会议要全力去冲的经济目标叫什么?")
     s = sample_sentence("全力冲刺")
-    quoted = candidate("term", s, "“双过半”")
-    plain = next(c for c in EXTRACTORS["term"].candidates(s) if c.kind is None)
-    assert EXTRACTORS["term"].fit(q, quoted) > EXTRACTORS["term"].fit(q, plain)
+    term = EXTRACTORS["term"]
+    quoted = term.fit(q, candidate("term", s, "“双过半”"))
+    plain = [term.fit(q, c) for c in term.candidates(s) if c.kind is None]
+    assert plain and quoted > 0 and all(f is RULED_OUT or f < quoted for f in plain)
+
+
+def test_a_term_half_made_of_the_questions_words_restates_it_and_is_ruled_out():
+    q = Question.read("驻村工作队人员选派按照什么原则进行?")
+    s = sample_sentence("应派尽派")
+    assert EXTRACTORS["term"].fit(q, candidate("term", s, "新一轮驻村工作队人员选派")) is RULED_OUT
+    assert EXTRACTORS["term"].fit(q, candidate("term", s, "“上下联动、县级统筹、因地制宜、分类施策、应派尽派”")) > 0
 
 
 # ----- quantity -----

@@ -7,21 +7,27 @@ import re
 from typing import TYPE_CHECKING
 
 from . import finders
-from .extractors import Candidate, _Named, as_candidates
+from .extractors import RULED_OUT, Candidate, _Named, as_candidates
 from .patterns import DEICTIC
 
 if TYPE_CHECKING:
     from .question import Question
 
-QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"]{2,20})[”」』\"]")
-NAMED = re.compile(r"(?:称为|称作|名为|叫做|取名|改名|定为|命名为|简称|俗称|又称|获得了?|荣获)([^，,。；;：:（(、\s]{2,12})")
+QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"]{2,40})[”」』\"]")
+NAMED = re.compile(
+    r"(?:称为|称作|名为|叫做|取名|改名|定为|命名为|简称|俗称|又称|获得了?|荣获)([^，,。；;：:（(、\s]{2,12})"
+)
+QUESTION_SHARE = 0.5  # a candidate with this share of its characters in the question restates it
 EXPLAINED = re.compile(r"为什么|为何|怎么|如何|怎样|什么意思|原因|\bwhy\b|\bhow\b", re.I)  # a reason or a way: no term
 
 
 class Term(_Named):
     qtype = "term"
     asked_zh = re.compile(r"叫什么|称为什么|什么名|什么(?!时候|地方|人)|哪种|何种|哪一?类|哪一?项")
-    asked_en = re.compile(r"\bwhat\b|\bwhich\b", re.I)
+    asked_en = re.compile(
+        r"\bcalled\b|\bnamed?\b|\b(what|which) (kind|type|sort|model|brand|award|prize|slogan|title|target|goal|principle)s?\b",
+        re.I,
+    )
     PARTS = {"n", "nz", "nt", "ns", "nr", "nrt", "eng", "j", "vn", "an", "b", "ng", "m", "k", "z"}  # a noun phrase's
     ENDS = {"n", "nz", "nt", "ns", "nr", "nrt", "eng", "j", "k"}  # the words one ends in
     QUOTED_FIT = 0.5  # a term the paper marks off with quotes or names (称为…, 取名…) is what things are called
@@ -51,4 +57,8 @@ class Term(_Named):
         return out
 
     def fit(self, question: Question, candidate: Candidate) -> float | None:
+        """A quoted or named term fits best; a phrase half made of the question's characters is what it asks about."""
+        chars = [ch for ch in candidate.norm if "\u4e00" <= ch <= "\u9fff"]
+        if chars and sum(ch in question.norm for ch in chars) / len(chars) >= QUESTION_SHARE:
+            return RULED_OUT
         return self.QUOTED_FIT if candidate.kind == "quoted" else 0.0

@@ -43,6 +43,7 @@ SPAN_SCORE_MAX = (
 )
 TYPED_SENTENCE_BONUS = 0.35  # sentence ranking: a sentence holding a candidate of the asked type (a date for "when")
 TYPED_SPAN_WEIGHT = 0.1  # ... plus this much of its best candidate's score
+UNIT_SENTENCE_BONUS = 0.3  # ... plus this when that candidate is in the unit asked (多少家: 7820家, not 3.5万人次)
 CLAUSE_COSINE_WEIGHT = 2.0  # English: on the cosine of the question and a candidate's clause
 MAX_ENCODED_SPANS = 8  # ... of the best candidates
 
@@ -82,12 +83,16 @@ def score_bound(extractor: Extractor) -> float:
 
 def typed_bonus(extractor: Extractor, best: Span) -> float:
     """What a sentence gains for holding a candidate of the asked type (best: its best one)."""
-    return TYPED_SENTENCE_BONUS + TYPED_SPAN_WEIGHT * min(max(best.score, 0), score_bound(extractor))
+    return (
+        TYPED_SENTENCE_BONUS
+        + TYPED_SPAN_WEIGHT * min(max(best.score, 0), score_bound(extractor))
+        + UNIT_SENTENCE_BONUS * (best.unit_match > 0)
+    )
 
 
 def max_typed_bonus(extractor: Extractor) -> float:
     """The most typed_bonus can give: a sentence further than this below the runner-up cannot become either."""
-    return TYPED_SENTENCE_BONUS + TYPED_SPAN_WEIGHT * score_bound(extractor)
+    return TYPED_SENTENCE_BONUS + TYPED_SPAN_WEIGHT * score_bound(extractor) + UNIT_SENTENCE_BONUS
 
 
 def alignment(slots, sentence_norm: str, start: int, end: int, idf: Callable[[str], float]) -> float:
