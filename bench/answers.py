@@ -115,13 +115,14 @@ def _language(r: dict) -> str:
     return "en" if r["features"].get("english") else "zh"
 
 
-def fitted(records: list[dict], readers: list[dict], label: str, precision: float, sources: list[str]) -> dict:
+def fitted(records: list[dict], readers: list[dict], label: str, precisions: dict, sources: list[str]) -> dict:
     """The contents of qa/answer/confidence.json fitted on these records (readers: the reader-phrased dev records,
-    which set the thresholds when given)."""
+    which set the thresholds when given) with each language's thresholds at its precision target."""
     weights = fit(records + readers, label)
     calibrating = readers or records
     thresholds = {}
     for lang in LANGUAGES:
+        precision = precisions[lang]
         rs = [r for r in calibrating if _language(r) == lang]
         thresholds[lang] = threshold_for(rs, weights, precision, label)
         if thresholds[lang] >= 1.0 and readers:  # too few right answers to reach it: pooled with the bench's
@@ -137,7 +138,7 @@ def fitted(records: list[dict], readers: list[dict], label: str, precision: floa
         "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
         f" candidate is right' (label {label}; reader-phrased records weighted {READERS_WEIGHT}); thresholds: per"
         f" question language (and language/type with {MIN_TYPED}+ candidates), the lowest confidence whose answers"
-        f" above it were right {precision:.0%} of the time on the {'reader-phrased' if readers else 'bench'} records"
+        f" above it were right {precisions} of the time on the {'reader-phrased' if readers else 'bench'} records"
         " (a language they never reach it for: pooled with its bench records, no type thresholds);"
         f" min_support: per language, percentile {SUPPORT_PERCENTILE} of the sentence support (Chinese: share of the"
         " question's words; English: cosine) of right answers, bench and reader-phrased",
@@ -161,19 +162,25 @@ def _shown(model: dict, r: dict) -> bool:
     return 1 / (1 + math.exp(-x)) >= model["thresholds"].get(f"{lang}/{r['qtype']}", model["thresholds"][lang])
 
 
-def out_of_fold(records: list[dict], readers: list[dict], label: str, precision: float, folds: int) -> dict:
-    """The reader-phrased metrics each fold gets from a model fitted without it: what a new question can expect."""
+def out_of_fold(records: list[dict], readers: list[dict], label: str, precision: float, lang: str, folds: int) -> dict:
+    """The metrics of the language's reader-phrased questions when each fold is answered by a model fitted without
+    it: what a new question can expect."""
     right = wrong = abstained = 0
+    mine = [r for r in readers if _language(r) == lang]
     for k in range(folds):
-        model = fitted(records, [r for r in readers if _fold(r, folds) != k], label, precision, [])
-        for r in (r for r in readers if _fold(r, folds) == k):
+        model = fitted(
+            records, [r for r in readers if _fold(r, folds) != k], label, dict.fromkeys(LANGUAGES, precision), []
+        )
+        for r in (r for r in mine if _fold(r, folds) == k):
             if _shown(model, r):
                 ok = r["answerable"] and r["candidate_outcome"] == "right"
                 right, wrong = right + ok, wrong + (not ok)
             else:
                 abstained += not r["answerable"]
-    answerable = sum(r["answerable"] for r in readers)
+    answerable = sum(r["answerable"] for r in mine)
+    readers = mine
     return {
+        "language": lang,
         "precision": precision,
         "right": round(right / answerable, 3),
         "right_when_answered": round(right / max(right + wrong, 1), 3),
@@ -182,12 +189,21 @@ def out_of_fold(records: list[dict], readers: list[dict], label: str, precision:
     }
 
 
-def chosen_precision(records: list[dict], readers: list[dict], label: str, folds: int) -> tuple[float, list[dict]]:
-    """The precision target whose out-of-fold answers are right most often while at most MAX_WRONG of all questions
-    get a wrong answer and at least MIN_ABSTAINED of the unanswerable ones none (else the strictest target)."""
-    table = [out_of_fold(records, readers, label, p, folds) for p in PRECISION_TARGETS]
-    ok = [t for t in table if t["wrong_of_all"] <= MAX_WRONG and t["unanswerable_abstained"] >= MIN_ABSTAINED]
-    return max(ok, key=lambda t: t["right"])["precision"] if ok else PRECISION_TARGETS[-1], table
+def chosen_precision(records: list[dict], readers: list[dict], label: str, folds: int) -> tuple[dict, list[dict]]:
+    """Per language, the precision target whose out-of-fold answers are right most often while at most MAX_WRONG of
+    its questions get a wrong answer and at least MIN_ABSTAINED of its unanswerable ones none (else the target with
+    the fewest wrong answers, then the most right ones)."""
+    chosen, table = {}, []
+    for lang in LANGUAGES:
+        rows = [out_of_fold(records, readers, label, p, lang, folds) for p in PRECISION_TARGETS]
+        ok = [t for t in rows if t["wrong_of_all"] <= MAX_WRONG and t["unanswerable_abstained"] >= MIN_ABSTAINED]
+        if ok:  # a tie: the stricter target
+            best = max(ok, key=lambda t: (t["right"], t["precision"]))
+        else:  # none keeps its promises: the fewest wrong answers (stricter targets that do not cut them only lose)
+            best = min(rows, key=lambda t: (t["wrong_of_all"], -t["right"], -t["precision"]))
+        chosen[lang] = best["precision"]
+        table += rows
+    return chosen, table
 
 
 def table(name: str, res: dict) -> str:
@@ -236,15 +252,15 @@ def main() -> int:
         records = [r for f in sources for r in json.loads(Path(f).read_text(encoding="utf-8"))]
         readers = json.loads(args.readers.read_text(encoding="utf-8"))["records"] if args.readers else []
         names = [Path(f).name for f in sources] + ([args.readers.name] if args.readers else [])
-        precision = args.precision
-        if precision is None and readers:
+        precision = dict.fromkeys(LANGUAGES, args.precision or 0.9)
+        if args.precision is None and readers:
             precision, cv = chosen_precision(records, readers, args.label, FOLDS)
-            print("\n".join(json.dumps(t) for t in cv), f"\nchosen precision target: {precision}")
-        model = fitted(records, readers, args.label, precision or 0.9, names)
+            print("\n".join(json.dumps(t) for t in cv), f"\nchosen precision targets: {precision}")
+        model = fitted(records, readers, args.label, precision, names)
         if args.precision is None and readers:
             model["about"] += (
-                f"; the precision target {precision} chosen by {FOLDS}-fold cross-validation on the reader-phrased"
-                f" records: the most right answers out of fold with at most {MAX_WRONG:.0%} of all questions answered"
+                f"; the precision targets {precision} chosen by {FOLDS}-fold cross-validation on the reader-phrased"
+                f" records: the most right answers out of fold with at most {MAX_WRONG:.0%} of a language's questions answered"
                 f" wrong and {MIN_ABSTAINED:.0%} of the unanswerable abstained (cross_validation: each target's"
                 " out-of-fold metrics)"
             )

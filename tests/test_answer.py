@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer import Answer, question_type, question_unit
+from qa.answer.confidence import THRESHOLDS
 from qa.index import Index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,10 +88,17 @@ def test_chinese_short_answers(index, question, expected):
     assert 0 <= a.confidence <= 1
 
 
+def test_an_english_total_question_finds_the_total_but_shows_it_only_above_the_cross_validated_threshold(index):
+    a = index.ask("how many work teams were dispatched?")
+    assert a.candidate == "362支" and "362支" in a.sentence  # the total, not a part listed after 其中
+    assert (
+        a.text is None and a.confidence < THRESHOLDS["en"]
+    )  # English answers need 0.81 out of fold (bench/answers.py)
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [
-        ("how many work teams were dispatched?", "362支"),  # the total, not a part listed after 其中
         ("How many medical experts did Liling bring in over the past five years?", "217名"),
         ("How many old residential communities does Zhuzhou plan to renovate this year?", "169个"),
         ("When will the business environment assessment be completed?", "6月中旬"),

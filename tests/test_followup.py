@@ -42,11 +42,6 @@ def test_english_follow_up_keeps_the_village_work_teams(index):
     assert a.text != "6日"  # what the question alone found in an unrelated article (issue 14)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known wrong answer after the issue-13 answer step: the supporting sentence chosen prints only the total "
-    "(362支) and nothing says 'province' (省) is missing from it; the rewrite itself is right",
-)
 def test_english_ellipsis_takes_the_place_of_what_it_replaces(index):
     history = ["How many village work teams are there?", "and how many did the city send?"]
     a = index.ask("and the province?", history=history)

@@ -81,6 +81,9 @@ class Extractor:
     named = False  # candidates are names: the longest one at a place, and not the name the question describes
     frames_sentence = False  # a candidate opening the sentence (5月5日下午,…) is about all of it
     max_fit = 0.0  # the most fit() ever adds to a span score (the bound the pruning of sentences relies on counts it)
+    max_sentence_bonus = (
+        0.0  # the most sentence_bonus() ever adds to a sentence's typed bonus (counted by that bound too)
+    )
 
     def asks(self, question_norm: str, english: bool) -> bool:
         """Whether the question asks for this type."""
@@ -110,6 +113,10 @@ class Extractor:
 
     def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
         """Adjust the scores of the best sentence's candidates (best first) knowing all of them."""
+
+    def sentence_bonus(self, question: Question, sentence: str, spans: list[Span]) -> float:
+        """What a sentence gains when one of its candidates is the one the question names (省派 for "provincial")."""
+        return 0.0
 
     def place(
         self, placement: Placement, passage: Passage, preceding: Callable[[Passage], str | None] | None

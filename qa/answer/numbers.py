@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .spans import Span
 
 YEAR_PENALTY = 0.3  # quantity: a calendar year (2020年) is not a number of years
+NAMED_BONUS = 0.5  # sentence ranking: it prints the one part the question names
 PART_PENALTY = 1.0  # quantity: a total or part the question does not ask for (市派 asked: not 362 nor 省派5支)
 LABEL_CHARS = 16  # the characters before a number (in its clause) that say what it counts (市派驻村工作队45支)
 
@@ -69,6 +70,15 @@ class Quantity(_Measured):
         if candidate.norm.lstrip("约近").startswith("半"):
             return RULED_OUT  # 半小时 answers how long, not how many
         return -YEAR_PENALTY if candidate.kind == "年" and CALENDAR_YEAR.match(candidate.norm) else 0.0
+
+    max_sentence_bonus = NAMED_BONUS
+
+    def sentence_bonus(self, question: Question, sentence: str, spans: list[Span]) -> float:
+        """A sentence printing the part the question names (其中省派驻村工作队5支 for "sent by the province")."""
+        if TOTAL_ASKED.search(question.norm):
+            return 0.0
+        asked = [sp for sp, label in _siblings(sentence, spans) if _names(question, label)]
+        return NAMED_BONUS if len(asked) == 1 else 0.0
 
     def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
         """Of numbers in one unit (我市362支…,其中省派5支,市派45支), the one whose label the question names alone (市里派
@@ -137,7 +147,11 @@ def _names(question: Question, label: frozenset[str]) -> bool:
 
 
 def _head_char(translations: list[str]) -> str | None:
-    """The character most of a word's translations start with (provincial: 省城, 省会, 副省级… → 省), if any."""
+    """The one-character translation of a word, else the character most of its translations start with (provincial:
+    省城, 省会, 副省级… → 省), if any."""
+    single = [t for t in translations if len(t) == 1]
+    if single:  # provincial: 副省级, 省 → 省
+        return single[0]
     firsts = [t[0] for t in translations if t]
     top = max(set(firsts), key=firsts.count, default=None)
     return top if top and firsts.count(top) * 2 >= len(firsts) and firsts.count(top) > 1 else None

@@ -75,6 +75,7 @@ def _typed_spans(question: Question, sents: list[Sentence]) -> dict[int, list[Sp
         spans_of[i] = span_step.score_spans(question, s.text)
         if spans_of[i] and spans_of[i][0].score > RULED_OUT_SCORE:
             s.score += span_step.typed_bonus(question.extractor, spans_of[i][0])
+            s.score += question.extractor.sentence_bonus(question, s.text, spans_of[i])
     return spans_of
 
 

@@ -92,7 +92,12 @@ def typed_bonus(extractor: Extractor, best: Span) -> float:
 
 def max_typed_bonus(extractor: Extractor) -> float:
     """The most typed_bonus can give: a sentence further than this below the runner-up cannot become either."""
-    return TYPED_SENTENCE_BONUS + TYPED_SPAN_WEIGHT * score_bound(extractor) + UNIT_SENTENCE_BONUS
+    return (
+        TYPED_SENTENCE_BONUS
+        + TYPED_SPAN_WEIGHT * score_bound(extractor)
+        + UNIT_SENTENCE_BONUS
+        + extractor.max_sentence_bonus
+    )
 
 
 def alignment(slots, sentence_norm: str, start: int, end: int, idf: Callable[[str], float]) -> float:
