@@ -131,8 +131,10 @@ def fitted(records: list[dict], readers: list[dict], label: str, precisions: dic
             continue  # and no type has data enough for its own
         for qtype in sorted({r["qtype"] for r in rs}):
             typed = [r for r in rs if r["qtype"] == qtype and r["candidate"] is not None]
-            if len(typed) >= MIN_TYPED:
-                thresholds[f"{lang}/{qtype}"] = threshold_for(typed, weights, precision, label)
+            if len(typed) >= MIN_TYPED:  # and no lower than the bench's of the type: a few readers' records are noisy
+                bench = [r for r in records if _language(r) == lang and r["qtype"] == qtype and r["candidate"]]
+                floor = threshold_for(bench, weights, precision, label) if len(bench) >= MIN_TYPED else 0.0
+                thresholds[f"{lang}/{qtype}"] = max(threshold_for(typed, weights, precision, label), floor)
     by_language = {lang: [r for r in records + readers if _language(r) == lang] for lang in LANGUAGES}
     return {
         "about": f"written by bench/answers.py --fit on {', '.join(sources)}: logistic regression of 'the best"
