@@ -6,6 +6,7 @@ import json
 import re
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,126 @@ def bench_issue(passages: list[dict], issue_id: str = "bench") -> Issue:
     return Issue(issue_id, None, None, issue_id, issue_id, articles)
 
 
+def _questions_file_set(path: Path, issues: list[str | Path] | None, limit: int | None) -> tuple[list[dict], list]:
+    """(questions, issues to index) for a questions .jsonl file over the issue files given."""
+    from .inputs import read_issue_files
+
+    if not issues:
+        raise ValueError(f"{path} is a questions file: give the issue files it asks about with --issues FILE...")
+    questions = read_jsonl(path)[:limit]
+    return questions, read_issue_files(issues)  # grouped as `qa index add` does
+
+
+def _bench_folder_set(
+    bench_dir: Path, passages_file: str | Path | None, limit: int | None
+) -> tuple[list[dict], list[dict]]:
+    """(questions, passages) of a bench folder."""
+    passages_path = Path(passages_file) if passages_file else default_passages(bench_dir)
+    if not passages_path.is_file():
+        raise FileNotFoundError(
+            f"{passages_path}: no passages file (use --passages FILE for a set that reuses another's)"
+        )
+    passages = read_jsonl(passages_path)
+    return read_jsonl(bench_dir / "questions.jsonl")[:limit], passages
+
+
+def _bench_set(
+    bench_dir: Path, passages_file: str | Path | None, issues: list[str | Path] | None, limit: int | None
+) -> tuple[list[dict], list, list[dict] | None]:
+    """(questions, what to index, the passages of a bench folder or None for a questions file over issue files)."""
+    if bench_dir.is_file():
+        return *_questions_file_set(bench_dir, issues, limit), None
+    questions, passages = _bench_folder_set(bench_dir, passages_file, limit)
+    return questions, [bench_issue(passages)], passages
+
+
+def _holds_answer(q: dict, hit) -> bool:
+    """The hit is in the question's article (if it names one) and holds one of its answers."""
+    return q.get("article_title") in (None, hit.article_title) and any(
+        normalize_answer(a) in normalize_answer(hit.text) for a in q["answers"]
+    )
+
+
+def _gold_rank(q: dict, hits: list, article_of: dict[str, int] | None) -> int | None:
+    """Rank of the first gold hit: one of the question's passages (article_of maps passage ids to article numbers),
+    or without a passage set, a passage of its article holding an answer."""
+    if article_of is not None:
+        gold = {article_of.get(str(pid)) for pid in q["passage_ids"]}
+        return next((r for r, h in enumerate(hits, 1) if h.article_no in gold), None)
+    return next((r for r, h in enumerate(hits, 1) if _holds_answer(q, h)), None)
+
+
+def _timed(fn, *args, **kwargs) -> tuple:
+    """(fn's result, seconds it took)."""
+    t = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - t
+
+
+@dataclass
+class _ModeRun:
+    """One mode's pass over the questions: gold ranks, search latencies and, when answering, records and latencies."""
+
+    ranks: list[int | None] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    answer_ms: list[float] = field(default_factory=list)
+
+
+def _run_mode(
+    index, questions: list[dict], *, mode: str, k: int, article_of: dict[str, int] | None, answers: bool
+) -> _ModeRun:
+    """Search every question in one mode (and answer it from the top ASK_K hits if answers is set)."""
+    run = _ModeRun()
+    for q in questions:
+        hits, seconds = _timed(index.search, q["question"], k=k, mode=mode)
+        run.search_ms.append(seconds * 1000)
+        if article_of is not None or q["answers"]:
+            run.ranks.append(_gold_rank(q, hits, article_of))
+        if answers:
+            ans, seconds = _timed(index.answer, q["question"], hits[:ASK_K])
+            run.answer_ms.append(seconds * 1000)
+            run.records.append(answer_record(q, ans))
+    return run
+
+
+def _percentiles(name: str, values) -> dict:
+    return {
+        f"{name}_p50": round(float(np.percentile(values, 50)), 2),
+        f"{name}_p95": round(float(np.percentile(values, 95)), 2),
+    }
+
+
+def _answer_results(run: _ModeRun) -> dict:
+    """answer_metrics of the run's records, with search, ask and answer-step latency percentiles (ms)."""
+    out = answer_metrics(run.records)
+    ask = np.array(run.search_ms) + np.array(run.answer_ms)
+    out["latency_ms"] = {
+        **_percentiles("search", run.search_ms),
+        **_percentiles("ask", ask),
+        **_percentiles("answer_step", run.answer_ms),
+    }
+    return out
+
+
+def _built(path: Path, source: list, *, model: str | None, whole_passages: bool, progress: bool) -> float:
+    """Build a fresh index of source at path; the seconds it took."""
+    from .archive import build
+
+    max_chars = 10**9 if whole_passages else MAX_CHARS
+    return _timed(build, path, source, model=model, fresh=True, max_chars=max_chars, progress=progress)[1]
+
+
+def _opened(path: Path):
+    """The index at path with its files and model loaded, so that timing starts warm."""
+    from .index import Index
+
+    index = Index.open(path)
+    index.search("预热", k=1)
+    index.answer("how many", index.search("how many", k=1))
+    return index
+
+
 def evaluate(
     bench_dir: str | Path,
     *,
@@ -59,92 +180,28 @@ def evaluate(
     bench_dir is a bench folder (passages.jsonl + questions.jsonl, gold = passage_ids), or a questions .jsonl file
     over the issue files given as `issues` (gold = a passage of the question's article_title holding an answer).
     With answers=True, the answer metrics of the first mode's hits (see answer_metrics) are added as "answers"."""
-    from .archive import build
-    from .index import Index
-    from .inputs import read_issue_files
-
     bench_dir = Path(bench_dir)
-    if bench_dir.is_file():
-        if not issues:
-            raise ValueError(
-                f"{bench_dir} is a questions file: give the issue files it asks about with --issues FILE..."
-            )
-        questions = read_jsonl(bench_dir)[:limit]
-        source, n_passages, passages = read_issue_files(issues), None, None  # grouped as `qa index add` does
-    else:
-        passages_path = Path(passages_file) if passages_file else default_passages(bench_dir)
-        if not passages_path.is_file():
-            raise FileNotFoundError(
-                f"{passages_path}: no passages file (use --passages FILE for a set that reuses another's)"
-            )
-        passages = read_jsonl(passages_path)
-        questions = read_jsonl(bench_dir / "questions.jsonl")[:limit]
-        source, n_passages = [bench_issue(passages)], len(passages)
-    article_of = {str(p["id"]): n for n, p in enumerate(passages or [], 1)}
-
-    def gold_rank(q: dict, hits: list) -> int | None:
-        if passages is not None:
-            gold = {article_of.get(str(pid)) for pid in q["passage_ids"]}
-            return next((r for r, h in enumerate(hits, 1) if h.article_no in gold), None)
-        return next(
-            (
-                r
-                for r, h in enumerate(hits, 1)
-                if q.get("article_title") in (None, h.article_title)
-                and any(normalize_answer(a) in normalize_answer(h.text) for a in q["answers"])
-            ),
-            None,
-        )
-
+    questions, source, passages = _bench_set(bench_dir, passages_file, issues, limit)
+    article_of = None if passages is None else {str(p["id"]): n for n, p in enumerate(passages, 1)}
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         path = store.location(index_dir) if index_dir else Path(tmp) / "index"
-        t0 = time.perf_counter()
-        build(
-            path,
-            source,
-            model=model,
-            fresh=True,
-            max_chars=10**9 if passages is not None else MAX_CHARS,
-            progress=progress,
-        )
-        build_s = time.perf_counter() - t0
-        index = Index.open(path)
-        index.search("预热", k=1)  # load files and model before timing
-        index.answer("how many", index.search("how many", k=1))
+        build_s = _built(path, source, model=model, whole_passages=passages is not None, progress=progress)
+        index = _opened(path)
         results = {
             "bench": bench_dir.stem if bench_dir.is_file() else bench_dir.name,
-            "passages": n_passages if n_passages is not None else len(index),
+            "passages": len(passages) if passages is not None else len(index),
             "questions": len(questions),
             "model": index.model_id,
             "build_s": round(build_s, 2),
             "modes": {},
         }
         for n_mode, mode in enumerate(modes):
-            ranks, lat, records, answer_lat = [], [], [], []
-            for q in questions:
-                t = time.perf_counter()
-                hits = index.search(q["question"], k=k, mode=mode)
-                lat.append((time.perf_counter() - t) * 1000)
-                if passages is not None or q["answers"]:
-                    ranks.append(gold_rank(q, hits))
-                if answers and n_mode == 0:
-                    t = time.perf_counter()
-                    ans = index.answer(q["question"], hits[:ASK_K])
-                    answer_lat.append((time.perf_counter() - t) * 1000)
-                    records.append(answer_record(q, ans))
-            results["modes"][mode] = metrics(ranks, lat)
-            if answers and n_mode == 0:
-                results["answers"] = answer_metrics(records)
-                ask = np.array(lat) + np.array(answer_lat)
-                results["answers"]["latency_ms"] = {
-                    "search_p50": round(float(np.percentile(lat, 50)), 2),
-                    "search_p95": round(float(np.percentile(lat, 95)), 2),
-                    "ask_p50": round(float(np.percentile(ask, 50)), 2),
-                    "ask_p95": round(float(np.percentile(ask, 95)), 2),
-                    "answer_step_p50": round(float(np.percentile(answer_lat, 50)), 2),
-                    "answer_step_p95": round(float(np.percentile(answer_lat, 95)), 2),
-                }
-                results["answer_records"] = records
+            answering = answers and n_mode == 0
+            run = _run_mode(index, questions, mode=mode, k=k, article_of=article_of, answers=answering)
+            results["modes"][mode] = metrics(run.ranks, run.search_ms)
+            if answering:
+                results["answers"] = _answer_results(run)
+                results["answer_records"] = run.records
         index.close()
     return results
 
@@ -215,9 +272,9 @@ def answer_metrics(records: list[dict]) -> dict:
         return out
 
     out = {"all": summary(records), "by_type": {}, "by_lang": {}}
-    for key, field in (("by_type", "type"), ("by_lang", "lang")):
-        for value in sorted({r[field] for r in records if r[field]}):
-            out[key][value] = summary([r for r in records if r[field] == value])
+    for key, name in (("by_type", "type"), ("by_lang", "lang")):
+        for value in sorted({r[name] for r in records if r[name]}):
+            out[key][value] = summary([r for r in records if r[name] == value])
     return out
 
 

@@ -101,68 +101,109 @@ def byline(line: str) -> tuple[str, str | None, list[str]] | None:
     return m.group(0), m["paper"], names
 
 
-def parse_text(text: str, *, name: str = "issue") -> list[Article]:
-    """Split issue text into articles; text before any `## ` title goes to one titled `name`."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    preamble = art = Article(no=0, title=name)
-    articles = [preamble]
-    section: str | None = None
-    open_para: Paragraph | None = None  # body paragraph whose sentence the layout cut
-    subtitles: list[tuple[Article, Paragraph]] = []
-    for no, line in enumerate(map(_clean, lines), 1):
-        if not line:
-            continue
-        if m := _ARTICLE.fullmatch(line):
-            art = Article(no=0, title=m[1] or name)
-            articles.append(art)
-            section = open_para = None
-            continue
-        if m := _KICKER.fullmatch(line):
-            if m[1]:
-                art.kickers.append(m[1])
-                section = m[1]
-            open_para = None
-            continue
+class _Splitter:
+    """Issue text → articles, line by line: the article and section being read, and the paragraph left open."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.preamble = self.article = Article(no=0, title=name)
+        self.articles = [self.preamble]
+        self.section: str | None = None
+        self.open_para: Paragraph | None = None  # body paragraph whose sentence the layout cut
+        self.subtitles: list[tuple[Article, Paragraph]] = []
+
+    def take(self, line: str, no: int) -> None:
+        """Read one non-empty cleaned line (no: its line number)."""
+        if not (self._title(line) or self._kicker(line) or self._byline(line) or self._list_item(line, no)):
+            self._text(line, no)
+
+    def _title(self, line: str) -> bool:
+        """`## title`: a new article."""
+        if not (m := _ARTICLE.fullmatch(line)):
+            return False
+        self.article = Article(no=0, title=m[1] or self.name)
+        self.articles.append(self.article)
+        self.section = self.open_para = None
+        return True
+
+    def _kicker(self, line: str) -> bool:
+        """`### kicker`: a subtitle or section head of the article."""
+        if not (m := _KICKER.fullmatch(line)):
+            return False
+        if m[1]:
+            self.article.kickers.append(m[1])
+            self.section = m[1]
+        self.open_para = None
+        return True
+
+    def _byline(self, line: str) -> bool:
+        """Record a byline the line starts with; True if the line is nothing else (a byline or photo credit)."""
         credit = byline(line)
-        if credit:
-            open_para = None
-            art.bylines.append(credit[0])
-            art.reporters += [n for n in dict.fromkeys(credit[2]) if n not in art.reporters]
-            if credit[0] == line:  # standalone byline or photo credit: metadata only
-                continue
-        if (m := _BULLET.fullmatch(line)) or _NUMBERED.match(line):
-            item = m[1] if m else line  # a number carries content, a dash does not
-            art.paragraphs.append(Paragraph(len(art.paragraphs) + 1, item, "list", section, no))
-            open_para = None
-            continue
-        if open_para is not None:
-            open_para.text += line
-        elif (
-            art is not preamble
-            and not art.paragraphs
-            and not art.bylines
+        if not credit:
+            return False
+        self.open_para = None
+        self.article.bylines.append(credit[0])
+        self.article.reporters += [n for n in dict.fromkeys(credit[2]) if n not in self.article.reporters]
+        return credit[0] == line
+
+    def _list_item(self, line: str, no: int) -> bool:
+        """A bulleted or numbered line: a paragraph of its own."""
+        m = _BULLET.fullmatch(line)
+        if not (m or _NUMBERED.match(line)):
+            return False
+        item = m[1] if m else line  # a number carries content, a dash does not
+        self.article.paragraphs.append(Paragraph(len(self.article.paragraphs) + 1, item, "list", self.section, no))
+        self.open_para = None
+        return True
+
+    def _may_be_subtitle(self, line: str) -> bool:
+        """A short line without a sentence end right under a title, before any text or byline."""
+        a = self.article
+        return (
+            a is not self.preamble
+            and not a.paragraphs
+            and not a.bylines
             and len(line) <= _SUBTITLE_MAX
             and not _ends_sentence(line)
-        ):
-            art.kickers.append(line)  # unmarked subtitle under the title
-            subtitles.append((art, Paragraph(0, line, "body", section, no)))
-            continue
+        )
+
+    def _text(self, line: str, no: int) -> None:
+        """A line of text: it continues the open paragraph, is an unmarked subtitle, or starts a paragraph."""
+        if self.open_para is not None:
+            self.open_para.text += line
+        elif self._may_be_subtitle(line):
+            self.article.kickers.append(line)
+            self.subtitles.append((self.article, Paragraph(0, line, "body", self.section, no)))
+            return
         else:
-            open_para = Paragraph(len(art.paragraphs) + 1, line, "body", section, no)
-            art.paragraphs.append(open_para)
-        if _ends_sentence(open_para.text):
-            open_para = None
-    bare = {id(a) for a in articles if not a.paragraphs}
-    for a, para in subtitles:  # short lines alone under a title are its text, not subtitles
-        if id(a) in bare:
-            a.kickers.remove(para.text)
-            para.no = len(a.paragraphs) + 1
-            a.paragraphs.append(para)
-    if not preamble.paragraphs and len(articles) > 1:
-        articles.remove(preamble)
-    for i, a in enumerate(articles, 1):
-        a.no = i
-    return articles
+            self.open_para = Paragraph(len(self.article.paragraphs) + 1, line, "body", self.section, no)
+            self.article.paragraphs.append(self.open_para)
+        if _ends_sentence(self.open_para.text):
+            self.open_para = None
+
+    def finished(self) -> list[Article]:
+        """The articles, numbered from 1; the preamble only if it has text."""
+        bare = {id(a) for a in self.articles if not a.paragraphs}
+        for a, para in self.subtitles:  # short lines alone under a title are its text, not subtitles
+            if id(a) in bare:
+                a.kickers.remove(para.text)
+                para.no = len(a.paragraphs) + 1
+                a.paragraphs.append(para)
+        articles = self.articles
+        if not self.preamble.paragraphs and len(articles) > 1:
+            articles.remove(self.preamble)
+        for i, a in enumerate(articles, 1):
+            a.no = i
+        return articles
+
+
+def parse_text(text: str, *, name: str = "issue") -> list[Article]:
+    """Split issue text into articles; text before any `## ` title goes to one titled `name`."""
+    splitter = _Splitter(name)
+    for no, line in enumerate(map(_clean, text.replace("\r\n", "\n").replace("\r", "\n").split("\n")), 1):
+        if line:
+            splitter.take(line, no)
+    return splitter.finished()
 
 
 def date_in(text: str) -> str | None:
