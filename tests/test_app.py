@@ -363,3 +363,37 @@ def test_app_refuses_another_model_for_an_existing_index(sample_index):
     assert proc.returncode == 1
     assert proc.stderr.startswith("app: error: ") and "qa index rebuild --model" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_conversation_is_exported_as_markdown_and_json_with_its_citations(sample_index):
+    from qa.chat import Archive, ask
+    from qa.ui.conversation import export_files
+
+    archive = Archive(sample_index, editable=False)
+    history, _, first = ask(archive, "驻村工作队有多少支?", [], 5, [], "hybrid")
+    history, _, second = ask(archive, "那市派的呢?", history, 5, [], "hybrid")
+    md, js = map(Path, export_files({1: first, 3: second}, "zh"))
+    assert (md.name, js.name) == ("conversation.md", "conversation.json")
+    text = md.read_text(encoding="utf-8")
+    assert "## 问1: 驻村工作队有多少支?" in text and "## 问2: 那市派的呢?" in text
+    assert "理解为: 市派驻村工作队有多少支?\n\n答: **45支** (可信度 0.9" in text
+    assert "\n[1] 株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段 · 得分 " in text
+    turns = json.loads(js.read_text(encoding="utf-8"))["turns"]
+    assert [(t["question"], t["understood_as"], t["answer"]) for t in turns] == [
+        ("驻村工作队有多少支?", None, "362支"),
+        ("那市派的呢?", "市派驻村工作队有多少支?", "45支"),
+    ]
+    cited = turns[1]["citations"][0]
+    assert cited["rank"] == 1 and cited["citation"] == "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段"
+    assert "市派驻村工作队45支" in cited["text"]
+
+
+def test_a_kept_conversation_comes_back_and_what_is_malformed_is_dropped():
+    from qa.ui.conversation import restored, saved
+
+    history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<b>a</b>"}]
+    records = {1: {"question": "q", "answer": "a", "citations": []}}
+    assert restored(json.loads(json.dumps(saved(history, records, "en")))) == (history, records, "en")
+    kept = {"chat": history + ["junk"], "records": [[1, records[1]], [7, records[1]], ["1", {}], 3], "lang": "fr"}
+    assert restored(kept) == (history, records, "zh")
+    assert restored(None) == ([], {}, "zh") and restored({"chat": "x", "records": {}}) == ([], {}, "zh")
