@@ -325,7 +325,8 @@ def test_feedback_is_stored_and_exported(sample_index, tmp_path):
     shutil.copytree(sample_index, index_dir)
     citations = [{"rank": 1, "citation": "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段", "id": 1}]
     store.add_feedback(index_dir, "市派驻村工作队有多少支?", "45支", citations, liked=True)
-    store.add_feedback(index_dir, "How many teams?", None, [], liked=False)
+    rated = store.add_feedback(index_dir, "How many teams?", None, [], liked=False)
+    store.comment_feedback(index_dir, rated, "no answer, but 362支 is in the paper")
     out = tmp_path / "feedback.jsonl"
     assert main(["feedback", "export", "--index-dir", str(index_dir), "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -333,6 +334,7 @@ def test_feedback_is_stored_and_exported(sample_index, tmp_path):
         ("up", "市派驻村工作队有多少支?", "45支"),
         ("down", "How many teams?", None),
     ]
+    assert [r["comment"] for r in rows] == [None, "no answer, but 362支 is in the paper"]
     assert rows[0]["citations"] == citations and rows[0]["model_id"] == "use-multilingual-v3"
     # feedback survives a rebuild of the index
     from qa.index import write

@@ -167,6 +167,10 @@ def test_ask_expand_citation_and_like(page, served):
     rows = feedback(index_dir)
     assert [(r["rating"], r["question"], r["answer"]) for r in rows] == [("up", "市派驻村工作队有多少支?", "45支")]
     assert len(rows[0]["citations"]) == shown  # the citations shown
+    page.locator("#qa-comment textarea").fill("答案对,出处也对")  # a comment on that rating
+    page.locator("#qa-comment-send").click()
+    expect(page.get_by_text("谢谢,说明已保存。")).to_be_visible(timeout=10_000)
+    assert [r["comment"] for r in feedback(index_dir)] == ["答案对,出处也对"]
     shot(page, "chat-en-follow-up.png")
 
     for _ in range(3):  # empty questions: a passing notice, no message
@@ -189,6 +193,8 @@ def test_on_a_phone_a_follow_up_is_understood_its_answer_stays_in_view_and_a_rel
 
     page = phone
     assert page.evaluate("document.documentElement.lang") == "zh-CN"  # Chinese glyph shapes for 直 骨 令 述
+    font = page.locator("#qa-question textarea").evaluate("e => getComputedStyle(e).fontFamily")
+    assert font.startswith('"Noto Sans CJK SC"'), font  # installed fonts by name: nothing is fetched
     for control in ("#qa-question textarea", "#qa-send"):  # above the fold on first load
         box = page.locator(control).bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], control
@@ -243,8 +249,14 @@ def test_on_a_desktop_in_english_a_follow_up_is_understood_a_new_topic_is_not_an
     assert answer.locator(".qa-short").inner_text().startswith("169个 [1]")
     assert in_view(page, answer.locator(".qa-short"))
     page.locator("#qa-export").click()
-    for name in ("conversation.md", "conversation.json"):
-        expect(page.locator(f'#qa-exported a[href$="/{name}"]')).to_have_count(1, timeout=20_000)
+    expect(page.locator("#qa-export-md")).to_have_text("Download Markdown", timeout=20_000)
+    for button, name in (("#qa-export-md", "conversation.md"), ("#qa-export-json", "conversation.json")):
+        with page.expect_download() as download:
+            page.locator(button).click()
+        assert download.value.suggested_filename == name
+        saved = download.value.path().read_text(encoding="utf-8")
+        assert "How many village work teams did Zhuzhou send out, the counties and districts?" in saved
+        assert "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段" in saved
     shot(page, "desktop-exported.png")
     page.reload()  # the language and the conversation are kept
     page.wait_for_selector("#qa-question textarea", timeout=30_000)

@@ -15,6 +15,7 @@ from .conversation import STORAGE_KEY, export_files, restored, saved
 from .server import SCROLL_TO_NEWEST, checked_blocks
 
 log = logging.getLogger(__name__)
+MAX_COMMENT_CHARS = 1000
 
 
 def status_line(archive: Archive, lang: str = "zh") -> str:
@@ -63,16 +64,40 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         return history, "", explained
 
     def on_like(records, lang, data: gr.LikeData):
+        """The rating stored; its id kept for a comment, and the comment box shown."""
         record = (records or {}).get(data.index if isinstance(data.index, int) else data.index[0])
         if record is None:
-            return
+            return None, gr.update()
         try:
             from ..store import add_feedback
 
-            add_feedback(archive.path, record["question"], record["answer"], record["citations"], bool(data.liked))
+            liked = bool(data.liked)
+            rated = add_feedback(archive.path, record["question"], record["answer"], record["citations"], liked)
+            return rated, gr.update(visible=True)
         except Exception:  # noqa: BLE001 - feedback must never break the chat
             log.exception("could not store feedback")
             gr.Warning(say(lang, "feedback_failed"))
+            return None, gr.update()
+
+    def on_comment(rated, comment, lang):
+        """The comment added to the last rating; the box emptied once it is stored, kept otherwise."""
+        comment = comment.strip() if isinstance(comment, str) else ""
+        if not isinstance(rated, int) or not comment:
+            gr.Warning(say(lang, "comment_none"))
+            return comment
+        if len(comment) > MAX_COMMENT_CHARS:
+            gr.Warning(say(lang, "comment_too_long", n=len(comment), limit=MAX_COMMENT_CHARS))
+            return comment
+        try:
+            from ..store import comment_feedback
+
+            comment_feedback(archive.path, rated, comment)
+        except Exception:  # noqa: BLE001 - feedback must never break the chat
+            log.exception("could not store a comment")
+            gr.Warning(say(lang, "feedback_failed"))
+            return comment
+        gr.Info(say(lang, "comment_saved"))
+        return ""
 
     def list_issues() -> list[dict]:
         """The indexed issues, newest first."""
@@ -120,7 +145,20 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                     with gr.Row(elem_id="qa-tools"):
                         new = gr.Button(say("zh", "new"), size="sm", elem_id="qa-new")
                         export = gr.Button(say("zh", "export"), size="sm", elem_id="qa-export")
-                    exported = gr.File(label=say("zh", "exported"), visible=False, elem_id="qa-exported")
+                    with gr.Row(visible=False, elem_id="qa-comment-row") as comment_row:
+                        comment = gr.Textbox(
+                            placeholder=say("zh", "comment"),
+                            show_label=False,
+                            scale=5,
+                            max_lines=3,
+                            elem_id="qa-comment",
+                        )
+                        comment_send = gr.Button(
+                            say("zh", "comment_send"), size="sm", scale=0, elem_id="qa-comment-send"
+                        )
+                    with gr.Row(visible=False, elem_id="qa-exported") as exported:
+                        as_md = gr.DownloadButton(say("zh", "download_md"), size="sm", elem_id="qa-export-md")
+                        as_json = gr.DownloadButton(say("zh", "download_json"), size="sm", elem_id="qa-export-json")
                     with gr.Accordion(say("zh", "explain"), open=False) as explain_box:
                         explained = gr.HTML(elem_id="qa-explain", js_on_load=None)
                 with gr.Column(scale=1, min_width=260):
@@ -164,8 +202,11 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                 gr.update(label=say(lang, "examples")),
                 say(lang, "new"),
                 say(lang, "export"),
-                gr.update(label=say(lang, "exported")),
+                gr.update(label=say(lang, "download_md")),
+                gr.update(label=say(lang, "download_json")),
                 gr.update(label=say(lang, "explain")),
+                gr.update(placeholder=say(lang, "comment")),
+                say(lang, "comment_send"),
                 say(lang, "settings"),
                 gr.update(label=say(lang, "k"), info=say(lang, "k_info")),
                 gr.update(label=say(lang, "issues"), info=say(lang, "issues_info")),
@@ -173,8 +214,8 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                 status_line(archive, lang),
             )
 
-        worded = [title, ask_tab, archive_tab, chat, question, send, chips, new, export, exported, explain_box]
-        worded += [settings, k, issue_filter, mode, status]
+        worded = [title, ask_tab, archive_tab, chat, question, send, chips, new, export, as_md, as_json, explain_box]
+        worded += [comment, comment_send, settings, k, issue_filter, mode, status]  # in the order relabel() words them
 
         def switch(lang, history, records):
             """The other language: the page's words, the toggle (naming the language it switches to), kept."""
@@ -211,18 +252,21 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         )
 
         def start_over(lang):
-            return [], {}, "", gr.update(value=None, visible=False), saved([], {}, lang)
+            return [], {}, "", gr.update(visible=False), saved([], {}, lang)
 
         for event in (new.click, chat.clear):
             event(start_over, [language], [chat, records, explained, exported, kept], api_visibility="private",
                   queue=False)  # fmt: skip
-        export.click(
-            lambda records, lang: gr.update(value=export_files(records or {}, lang_of(lang)), visible=True),
-            [records, language],
-            [exported],
-            api_visibility="private",
-        )
-        chat.like(on_like, [records, language], None, api_visibility="private")
+
+        def on_export(records, lang):
+            md, js = export_files(records or {}, lang_of(lang))
+            return md, js, gr.update(visible=True)
+
+        export.click(on_export, [records, language], [as_md, as_json, exported], api_visibility="private")
+        rated = gr.State(None)
+        chat.like(on_like, [records, language], [rated, comment_row], api_visibility="private")
+        for event in (comment.submit, comment_send.click):
+            event(on_comment, [rated, comment, language], [comment], api_visibility="private")
         gr.api(list_issues, api_name="issues")
         views = [note, issue_table, issue_filter, status] + ([remove_choice] if archive.editable else [])
         demo.load(lambda: archive_views(), None, views, api_visibility="private")
