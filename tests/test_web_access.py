@@ -190,6 +190,21 @@ def test_a_chat_history_keeps_only_text_messages():
     assert conversation({"not": "a list"}) == [] and conversation(None) == []
 
 
+def test_a_follow_up_is_asked_with_the_readers_earlier_questions_as_they_typed_them():
+    from qa.chat import conversation, earlier_questions
+    from qa.render import text
+
+    typed = "<b>驻村</b> & $x$ {{y}} `z` 有多少支?"
+    sent = [
+        {"role": "user", "content": text(typed)},  # as the page shows it: escaped
+        {"role": "assistant", "content": "<b>362支</b>"},
+        {"role": "user", "content": text("长" * 501)},  # refused for its length: not a question of the conversation
+        {"role": "assistant", "content": "这个问题有 501 个字符"},
+        {"role": "user", "content": [{"type": "text", "text": "那市派的呢?"}]},
+    ]
+    assert earlier_questions(conversation(sent)) == [typed, "那市派的呢?"]
+
+
 # ---------- authenticated: nothing without a login ----------
 
 
