@@ -3,6 +3,7 @@ one-line log entry, never a traceback), answered and rendered as inert HTML; and
 CLI reads them."""
 
 import dataclasses
+import html
 import logging
 import os
 import threading
@@ -14,8 +15,9 @@ from .guard import MAX_UPLOAD_FILES
 from .index import MAX_QUESTION_CHARS, Index
 from .inputs import check_file, max_issue_bytes
 from .parse import ParseError
-from .render import answer_html, explain_html, text
+from .render import answer_html, cited, explain_html, text
 from .search import MODES
+from .strings import lang_of, say
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ EXAMPLES = [  # questions about the bundled sample issue
 ]
 K_MAX = 10  # most passages a reply shows
 MAX_HISTORY = 60  # messages a conversation keeps (30 questions): what the page sends back with each question
-MAX_RECORDS = 10  # answers of a page that can still be rated (their records are kept for the thumbs)
+MAX_RECORDS = MAX_HISTORY // 2  # answers of a page that can be rated and exported (their records are kept)
 
 
 class Refused(ValueError):
@@ -57,10 +59,8 @@ class Archive:
         except QAError:
             return []
 
-    def how_to_add(self) -> str:
-        if self.editable:
-            return "add an issue file in the <b>Archive</b> tab."
-        return "this chat is read-only: issues are added on the server with <code>qa index add</code>."
+    def how_to_add(self, lang: str = "en") -> str:
+        return say(lang, "how_to_add" if self.editable else "how_to_add_read_only")
 
     def warm_up(self) -> None:
         """Load the search files, the query encoder and the answer finder, so the first reader does not wait."""
@@ -80,11 +80,11 @@ def one_line(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def _friendly(e: Exception, archive: Archive) -> str:
+def _friendly(e: Exception, archive: Archive, lang: str) -> str:
     if isinstance(e, IndexMissing):
-        return f"There is no index at <code>{text(archive.path)}/</code> yet: {archive.how_to_add()}"
+        return say(lang, "no_index", path=text(archive.path), how=archive.how_to_add(lang))
     if isinstance(e, ValueError) and str(e) == "empty question":
-        return "Please type a question first."
+        return say(lang, "empty_question")
     return f"⚠ {text(one_line(e))}"
 
 
@@ -109,6 +109,13 @@ def conversation(history) -> list[dict]:
     return messages[-(MAX_HISTORY - 2) :]
 
 
+def earlier_questions(history: list[dict]) -> list[str]:
+    """The reader's questions of a conversation (as conversation() keeps it), oldest first, as they were typed: what
+    Index.ask takes as history to understand a follow-up. Questions that were refused for their length are left out."""
+    questions = (html.unescape(m["content"]) for m in history if m["role"] == "user")
+    return [q for q in questions if q.strip() and len(q) <= MAX_QUESTION_CHARS]
+
+
 def _passages(k) -> int:
     whole = isinstance(k, int) or (isinstance(k, float) and k.is_integer())
     if isinstance(k, bool) or not whole or not 1 <= k <= K_MAX:
@@ -126,67 +133,84 @@ def _issue_ids(archive: Archive, issues) -> list[str] | None:
     return issues or None
 
 
-def checked(archive: Archive, question: str, k, issues, mode) -> tuple[int, list[str] | None, str]:
+def checked(archive: Archive, question: str, k, issues, mode, lang: str = "en") -> tuple[int, list[str] | None, str]:
     """The settings of a question as the search takes them, or Refused naming what is wrong."""
     if len(question) > MAX_QUESTION_CHARS:
-        raise Refused(
-            f"That question is {len(question)} characters long; please keep it to {MAX_QUESTION_CHARS} characters"
-            " or fewer."
-        )
+        raise Refused(say(lang, "too_long", n=len(question), limit=MAX_QUESTION_CHARS))
     if mode not in MODES:
         raise Refused(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
     return _passages(k), _issue_ids(archive, issues), mode
 
 
 def answer_record(question: str, answer) -> dict:
+    """What a reply's thumbs and the conversation export keep: the question (and how it was understood), the answer
+    and the citations shown."""
     return {
         "question": question,
+        "understood_as": answer.understood_as,
         "answer": answer.text,
         "sentence": answer.sentence,
+        "citation": answer.citation,
         "confidence": round(answer.confidence, 3),
-        "citations": [{"rank": r, **p.to_dict()} for r, p in enumerate(answer.passages or [], 1)],
+        "citations": [{"rank": r, **p.to_dict()} for r, p in enumerate(cited(answer), 1)],
     }
 
 
-def _reply(archive: Archive, question: str, k: int, issues: list[str] | None, mode: str):
+@dataclasses.dataclass
+class Turn:
+    """A checked question of a conversation, in the language of the page."""
+
+    question: str
+    earlier: list[str]
+    k: int
+    issues: list[str] | None
+    mode: str
+    lang: str
+
+
+def _reply(archive: Archive, turn: Turn):
     """(reply HTML, explanation HTML, the answer's record or None) for a checked question."""
+    lang = turn.lang
     try:
         index = archive.index()
         if not len(index):
-            return f"The archive is empty: {archive.how_to_add()}", "", None
-        answer = index.ask(question, k=k, mode=mode, issues=issues)
+            return say(lang, "empty_archive", how=archive.how_to_add(lang)), "", None
+        answer = index.ask(turn.question, k=turn.k, history=turn.earlier, mode=turn.mode, issues=turn.issues)
     except (QAError, ParseError, ValueError) as e:
         if not isinstance(e, IndexMissing):
             log.warning("question not answered: %s", one_line(e))
-        return _friendly(e, archive), "", None
+        return _friendly(e, archive, lang), "", None
     except Exception as e:  # noqa: BLE001 - never a traceback on the page
-        log.exception("question failed: %r", question)
-        return f"⚠ Something went wrong on the server ({type(e).__name__}); the server log has the details.", "", None
+        log.exception("question failed: %r", turn.question)
+        return say(lang, "server_error", kind=type(e).__name__), "", None
+    asked = answer.understood_as or turn.question
     try:
-        explained = explain_html(question, index.explain(question))
+        explained = explain_html(asked, index.explain(asked))
     except Exception:  # noqa: BLE001 - the answer matters more than its explanation
-        log.exception("explain failed: %r", question)
+        log.exception("explain failed: %r", asked)
         explained = ""
-    return answer_html(answer), explained, answer_record(question, answer)
+    return answer_html(answer, lang), explained, answer_record(turn.question, answer)
 
 
-def ask(archive: Archive, question, history, k, issues, mode) -> tuple[list[dict], str, dict | None]:
+def ask(archive: Archive, question, history, k, issues, mode, lang="zh") -> tuple[list[dict], str, dict | None]:
     """One turn of the chat, from the values as the page or a program sent them: (the conversation with the question
-    and its reply, what the search looked for, the answer's record or None). Never raises."""
-    history = conversation(history)
+    and its reply, what the search looked for, the answer's record or None). The reader's earlier questions of the
+    conversation are the history a follow-up is understood with. An empty question changes nothing. Never raises."""
+    history, lang = conversation(history), lang_of(lang)
     if not isinstance(question, str):
         log.warning("refused a question: not text (%s)", type(question).__name__)
-        return history + [{"role": "assistant", "content": "The question must be text."}], "", None
+        return history + [{"role": "assistant", "content": say(lang, "not_text")}], "", None
     question = question.strip()
     if not question:
-        return history + [{"role": "assistant", "content": "Please type a question first."}], "", None
+        return history, "", None
+    earlier = earlier_questions(history)
     history.append({"role": "user", "content": text(question)})
     try:
-        k, issues, mode = checked(archive, question, k, issues, mode)
+        turn = Turn(question, earlier, *checked(archive, question, k, issues, mode, lang), lang)
     except Refused as e:
         log.warning("refused a question: %s", e)
         return history + [{"role": "assistant", "content": text(e)}], "", None
-    reply, explained, record = _reply(archive, question, k, issues, mode)
+    reply, explained, record = _reply(archive, turn)
     return history + [{"role": "assistant", "content": reply}], explained, record
 
 

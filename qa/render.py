@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import html
 
+from .strings import say
+
+CITATION_CUT = 0.3  # a passage scored under this share of the best one is not cited (bench/citation_cut.py)
 # $ { } ` \ as entities too: no formula, template or Markdown engine downstream can take them for syntax
 _INERT = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
 
@@ -44,29 +47,72 @@ def spans(answer, passage) -> tuple[tuple[int, int] | None, tuple[int, int] | No
     return (start, end), span
 
 
-def citation_line(rank: int, passage) -> str:
-    return f"[{rank}] {passage.citation} · score {passage.score:.2f}"
+def citation_line(rank: int, passage, lang: str = "zh") -> str:
+    return f"[{rank}] {passage.citation} · {say(lang, 'score')} {passage.score:.2f}"
 
 
-def answer_html(answer) -> str:
-    """The reply: the short answer (when there is one), then numbered citations that unfold to the paragraph."""
+def cited(answer) -> list:
+    """The passages worth citing: those scored at least CITATION_CUT × the best one, and always the one the answer
+    comes from (the search pads to k with passages far below the best; bench/citation_cut.py measured the cut)."""
     passages = list(answer.passages or [])
-    if not passages:
-        return "No passage in the archive matches this question. Try other words, or search more issues."
+    best = max((p.score for p in passages), default=0.0)
+    if best <= 0:
+        return passages
+    source = answer.passage.id if answer.passage is not None else None
+    return [p for p in passages if p.score >= CITATION_CUT * best or p.id == source]
+
+
+def supported(answer) -> bool:
+    """The best sentence speaks of what was asked: its support (the share of the question's words for a Chinese
+    question, the cosine for an English one) reaches the least support the answer step accepts."""
+    from .answer.confidence import MIN_SUPPORT
+
+    features = answer.features or {}
+    if features.get("english"):
+        return features.get("cosine", 0.0) >= MIN_SUPPORT["en"]
+    return features.get("sentence", 0.0) >= MIN_SUPPORT["zh"]
+
+
+def _ref(rank: int | None) -> str:
+    """[n] after the answer: a link (qa.ui.server's script) that opens citation n and scrolls to it (the chat keeps
+    class names, not data attributes)."""
+    if not rank:
+        return ""
+    return f' <span class="qa-ref qa-ref-{rank}" role="link" tabindex="0">[{rank}]</span>'
+
+
+def _head(answer, rank: int | None, lang: str) -> list[str]:
+    """How a follow-up was understood, then the short answer and its sentence; or the best sentence, said to be
+    unsure; or that the paper does not seem to say."""
     parts = []
-    best = answer.passage
-    best_rank = next((r for r, p in enumerate(passages, 1) if best is not None and p.id == best.id), None)
+    if answer.understood_as:
+        parts.append(f'<p class="qa-understood">{say(lang, "understood")} {text(answer.understood_as)}</p>')
     if answer.text:
-        ref = f" [{best_rank}]" if best_rank else ""
-        parts.append(f"<b>{text(answer.text)}</b>{ref} <small>(confidence {answer.confidence:.2f})</small>")
+        confidence = f"<small>({say(lang, 'confidence')} {answer.confidence:.2f})</small>"
+        parts.append(f'<p class="qa-short"><b>{text(answer.text)}</b>{_ref(rank)} {confidence}</p>')
         if answer.sentence:
             parts.append(f'<blockquote class="qa-sentence">{text(answer.sentence)}</blockquote>')
+    elif answer.sentence and supported(answer):
+        parts.append(f'<p class="qa-short">{say(lang, "not_sure")}</p>')
+        parts.append(f'<blockquote class="qa-sentence">{text(answer.sentence)}{_ref(rank)}</blockquote>')
     else:
-        parts.append("No answer found in the archive. The closest passages:")
+        parts.append(f'<p class="qa-short">{say(lang, "not_said")}</p>')
+    return parts
+
+
+def answer_html(answer, lang: str = "zh") -> str:
+    """The reply: the short answer (or what was found instead), then the numbered citations that unfold to the
+    paragraph, cut where they fall far below the best."""
+    passages = cited(answer)
+    if not passages:
+        return say(lang, "no_passage")
+    best = answer.passage
+    rank = next((r for r, p in enumerate(passages, 1) if best is not None and p.id == best.id), None)
+    parts = _head(answer, rank, lang)
     for r, p in enumerate(passages, 1):
         sentence, span = spans(answer, p)
         parts.append(
-            f'<details class="qa-cite"><summary>{text(citation_line(r, p))}</summary>'
+            f'<details class="qa-cite qa-cite-{r}"><summary>{text(citation_line(r, p, lang))}</summary>'
             f'<div class="qa-para">{highlight(p.text, sentence, span)}</div></details>'
         )
     return "\n".join(parts)

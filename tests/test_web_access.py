@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from chat_server import client, free_port, log_text, mode_line, serve, stop
-from test_app import SAMPLE, ask, new_issue_file, reply_text
+from test_app import SAMPLE, ask, new_issue_file, reply_text, short_answer
 
 from qa.access import Access, AccessError, gather_users, is_loopback
 from qa.guard import MAX_REQUEST_BYTES, Guard, names_remote_file
@@ -190,6 +190,21 @@ def test_a_chat_history_keeps_only_text_messages():
     assert conversation({"not": "a list"}) == [] and conversation(None) == []
 
 
+def test_a_follow_up_is_asked_with_the_readers_earlier_questions_as_they_typed_them():
+    from qa.chat import conversation, earlier_questions
+    from qa.render import text
+
+    typed = "<b>驻村</b> & $x$ {{y}} `z` 有多少支?"
+    sent = [
+        {"role": "user", "content": text(typed)},  # as the page shows it: escaped
+        {"role": "assistant", "content": "<b>362支</b>"},
+        {"role": "user", "content": text("长" * 501)},  # refused for its length: not a question of the conversation
+        {"role": "assistant", "content": "这个问题有 501 个字符"},
+        {"role": "user", "content": [{"type": "text", "text": "那市派的呢?"}]},
+    ]
+    assert earlier_questions(conversation(sent)) == [typed, "那市派的呢?"]
+
+
 # ---------- authenticated: nothing without a login ----------
 
 
@@ -272,7 +287,7 @@ def test_with_auth_an_unauthenticated_client_can_call_nothing(authed):
 def test_with_auth_the_logged_in_client_asks_and_uploads(authed, editor, tmp_path):
     from gradio_client import handle_file
 
-    assert reply_text(ask(editor, "市派驻村工作队有多少支?")).startswith("<b>45支</b> [1]")
+    assert short_answer(reply_text(ask(editor, "市派驻村工作队有多少支?"))) == ("45支", 1)
     note, *_ = editor.predict([handle_file(str(new_issue_file(tmp_path)))], False, api_name="/add_issues")
     assert note.startswith("✓ 株洲日报-2021-05-09: added")
     # a second client, whose session has the issue lists of the start, filters on the new issue and removes it
@@ -341,7 +356,7 @@ def test_bad_values_are_one_line_replies_and_one_log_line(authed, editor):
         (("市派驻村工作队有多少支?", [], "5", [], "hybrid"), "The number of passages must be a whole number from 1 to 10, not '5'."),
         (("市派驻村工作队有多少支?", [], 5, [], "fuzzy"), "Unknown search mode 'fuzzy'; use one of hybrid, dense, lexical."),
         (("市派驻村工作队有多少支?", [], 5, ["no-such-issue"], "hybrid"), "No issue 'no-such-issue' in the archive; the /issues endpoint lists the issue ids."),
-        ((["a question?"], [], 5, [], "hybrid"), "The question must be text."),
+        ((["a question?"], [], 5, [], "hybrid"), "问题必须是文字。"),
     ]  # fmt: skip
     for args, expected in cases:
         history, box, explained = editor.predict(*args, api_name="/ask")
@@ -389,7 +404,7 @@ def test_read_only_registers_no_archive_endpoint(read_only, tmp_path):
     )
     c = client(read_only["url"])
     assert set(c.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/issues"}
-    assert reply_text(ask(c, "市派驻村工作队有多少支?")).startswith("<b>45支</b> [1]")
+    assert short_answer(reply_text(ask(c, "市派驻村工作队有多少支?"))) == ("45支", 1)
     with pytest.raises(ValueError):
         c.predict([handle_file(str(new_issue_file(tmp_path)))], False, api_name="/add_issues")
     config = httpx.get(f"{read_only['url']}config").json()

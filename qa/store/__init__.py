@@ -28,7 +28,7 @@ from .check import verify
 from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, index_models, open_readonly
 from .derived import Derived, preload
 from .embedded import EmbeddedStore, stored_vectors
-from .feedback import add_feedback, feedback
+from .feedback import add_feedback, comment_feedback, feedback
 from .files import dense_path, lexical_path
 from .lock import LOCK_NAME, MARK_PREFIX, writer_lock
 from .manifest import MANIFEST
@@ -54,6 +54,7 @@ __all__ = [
     "Transaction",
     "Writer",
     "add_feedback",
+    "comment_feedback",
     "check",
     "connect",
     "dense_path",

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from ..errors import IndexMissing
+from ..errors import IndexMissing, QAError
 from . import queries
 from .db import connect, get_meta, is_index, open_readonly
 
@@ -25,6 +25,19 @@ def add_feedback(path: Path, question: str, answer: str | None, citations: list[
         con.close()
 
 
+def comment_feedback(path: Path, feedback_id: int, comment: str) -> None:
+    """Add the reader's comment to a rating stored by add_feedback."""
+    path = Path(path)
+    if not is_index(path):
+        raise IndexMissing(f"no index at {path}/ to store feedback in")
+    con = connect(path)
+    try:
+        if not queries.set_feedback_comment(con, feedback_id, comment):
+            raise QAError(f"no rating {feedback_id} in {path}/ to comment on; rate the answer again")
+    finally:
+        con.close()
+
+
 def _record(r: tuple) -> dict:
     return {
         "id": r[0],
@@ -35,6 +48,7 @@ def _record(r: tuple) -> dict:
         "citations": json.loads(r[5]),
         "model_id": r[6],
         "generation": r[7],
+        "comment": r[8],
     }
 
 

@@ -350,9 +350,20 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
+def _feedback_comments(con: sqlite3.Connection) -> bool:
+    """Does the feedback table have its comment column (older indexes gain it on the next feedback)?"""
+    return "comment" in {r[1] for r in con.execute("PRAGMA table_info(feedback)")}
+
+
+def _feedback_table(con: sqlite3.Connection) -> None:
+    con.executescript(FEEDBACK_SCHEMA)
+    if not _feedback_comments(con):
+        con.execute("ALTER TABLE feedback ADD COLUMN comment TEXT")
+
+
 def insert_feedback(con: sqlite3.Connection, row: tuple) -> int:
     """row: (rating, question, answer, citations JSON, model id, generation); the new row's id."""
-    con.executescript(FEEDBACK_SCHEMA)
+    _feedback_table(con)
     cur = con.execute(
         "INSERT INTO feedback (created_at, rating, question, answer, citations, model_id, generation)"
         " VALUES (?,?,?,?,?,?,?)",
@@ -361,11 +372,19 @@ def insert_feedback(con: sqlite3.Connection, row: tuple) -> int:
     return int(cur.lastrowid)
 
 
+def set_feedback_comment(con: sqlite3.Connection, feedback_id: int, comment: str) -> bool:
+    """The reader's comment on a stored rating; False when there is no such rating."""
+    _feedback_table(con)
+    return con.execute("UPDATE feedback SET comment=? WHERE id=?", (comment, feedback_id)).rowcount == 1
+
+
 def feedback_rows(con: sqlite3.Connection) -> list[tuple]:
     if not _has_table(con, "feedback"):
         return []
+    comment = "comment" if _feedback_comments(con) else "NULL"
     return con.execute(
-        "SELECT id, created_at, rating, question, answer, citations, model_id, generation FROM feedback ORDER BY id"
+        "SELECT id, created_at, rating, question, answer, citations, model_id, generation, "
+        f"{comment} FROM feedback ORDER BY id"
     ).fetchall()
 
 

@@ -1,28 +1,35 @@
-"""The chat page (Gradio): ask the archive, read the cited paragraphs, leave feedback; the Archive tab."""
+"""The chat page (Gradio): ask the archive, follow up, read the cited paragraphs, rate and export; the Archive tab.
+The words are Chinese by default, English by the toggle (qa.strings); the conversation is kept in the browser."""
 
 import logging
 from pathlib import Path
 
 from ..chat import EXAMPLES, K_MAX, Archive, ask, conversation, kept_records, one_line
 from ..errors import QAError
+from ..index import MAX_QUESTION_CHARS
 from ..render import text
 from ..search import MODES
+from ..strings import LANG_NAMES, lang_of, say
 from .archive import archive_controls, issue_choices, issue_rows
-from .server import checked_blocks
+from .conversation import STORAGE_KEY, export_files, restored, saved
+from .server import SCROLL_TO_NEWEST, checked_blocks
 
 log = logging.getLogger(__name__)
+MAX_COMMENT_CHARS = 1000
 
 
-def status_line(archive: Archive) -> str:
+def status_line(archive: Archive, lang: str = "zh") -> str:
     try:
         index = archive.index()
-        issues = index.issues()
-        return (
-            f"Model <b>{text(index.model_id)}</b> · index <code>{text(archive.path)}/</code> · {len(issues)}"
-            f" issue{'s' * (len(issues) != 1)}, {len(index)} passages"
-        )
+        n = len(index.issues())
+        return say(lang, "status", model=text(index.model_id), path=text(archive.path), issues=n, s="s" * (n != 1),
+                   passages=len(index))  # fmt: skip
     except QAError as e:
-        return f"Index <code>{text(archive.path)}/</code>: {text(one_line(e))}"
+        return say(lang, "status_error", path=text(archive.path), error=text(one_line(e)))
+
+
+def other(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
 
 
 def build(path: str | Path, model: str | None = None, *, archive: Archive | None = None, read_only: bool = False):
@@ -39,83 +46,135 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             views.append(gr.update(choices=choices, value=issues[0]["issue_id"] if issues else None))
         return tuple(views)
 
-    def respond(question, history, k, issues, mode, records):
+    def respond(question, history, k, issues, mode, records, lang):
+        """The page's turn: the reply added, the box cleared (kept when the question was refused), the records of the
+        thumbs and the conversation the browser keeps."""
+        lang = lang_of(lang)
+        if isinstance(question, str) and not question.strip():
+            gr.Warning(say(lang, "empty_question"), duration=3)
         kept = conversation(history)
         dropped = len(history) - len(kept) if isinstance(history, list) else 0  # the oldest, once it is long
-        history, explained, record = ask(archive, question, kept, k, issues, mode)
-        return history, "", kept_records(records, history, record, dropped), explained
+        history, explained, record = ask(archive, question, kept, k, issues, mode, lang)
+        records = kept_records(records, history, record, dropped)
+        box = question if isinstance(question, str) and len(question.strip()) > MAX_QUESTION_CHARS else ""
+        return history, box, records, explained, saved(history, records, lang)
 
     def api_ask(question, history, k, issues, mode):
         history, explained, _ = ask(archive, question, history, k, issues, mode)
         return history, "", explained
 
-    def on_like(records, data: gr.LikeData):
+    def on_like(records, lang, data: gr.LikeData):
+        """The rating stored; its id kept for a comment, and the comment box shown."""
         record = (records or {}).get(data.index if isinstance(data.index, int) else data.index[0])
         if record is None:
-            return
+            return None, gr.update()
         try:
-            from .store import add_feedback
+            from ..store import add_feedback
 
-            add_feedback(archive.path, record["question"], record["answer"], record["citations"], bool(data.liked))
+            liked = bool(data.liked)
+            rated = add_feedback(archive.path, record["question"], record["answer"], record["citations"], liked)
+            return rated, gr.update(visible=True)
         except Exception:  # noqa: BLE001 - feedback must never break the chat
             log.exception("could not store feedback")
-            gr.Warning("Your feedback could not be saved.")
+            gr.Warning(say(lang, "feedback_failed"))
+            return None, gr.update()
+
+    def on_comment(rated, comment, lang):
+        """The comment added to the last rating; the box emptied once it is stored, kept otherwise."""
+        comment = comment.strip() if isinstance(comment, str) else ""
+        if not isinstance(rated, int) or not comment:
+            gr.Warning(say(lang, "comment_none"))
+            return comment
+        if len(comment) > MAX_COMMENT_CHARS:
+            gr.Warning(say(lang, "comment_too_long", n=len(comment), limit=MAX_COMMENT_CHARS))
+            return comment
+        try:
+            from ..store import comment_feedback
+
+            comment_feedback(archive.path, rated, comment)
+        except Exception:  # noqa: BLE001 - feedback must never break the chat
+            log.exception("could not store a comment")
+            gr.Warning(say(lang, "feedback_failed"))
+            return comment
+        gr.Info(say(lang, "comment_saved"))
+        return ""
 
     def list_issues() -> list[dict]:
         """The indexed issues, newest first."""
         return archive.issues()
 
-    with checked_blocks()(title="Newspaper QA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(
-            "## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
-            "then the paragraphs it comes from."
-        )
+    with checked_blocks()(title="报纸问答 · Newspaper QA", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        kept = gr.BrowserState(saved([], {}, "zh"), storage_key=STORAGE_KEY)
         records = gr.State({})
-        with gr.Tab("Ask", id="ask"):
+        with gr.Row(elem_id="qa-top"):
+            title = gr.Markdown(say("zh", "title"), elem_id="qa-title")
+            toggle = gr.Button(LANG_NAMES["en"], size="sm", scale=0, min_width=80, elem_id="qa-lang")
+        language = gr.State("zh")
+        with gr.Tab(say("zh", "tab_ask"), id="ask") as ask_tab:
             with gr.Row():
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(
-                        label="Chat",
-                        height=520,
+                        label=say("zh", "chat"),
+                        show_label=False,  # a floating label would cover the top of the conversation
+                        height="var(--qa-chat-height)",  # server.CSS: the viewport's height less the rest of the page
+                        autoscroll=False,  # SCROLL_TO_NEWEST shows the newest question and the top of its reply
                         elem_id="qa-chat",
                         buttons=["copy"],
                         feedback_options=("Like", "Dislike"),
-                        placeholder="Ask about the indexed newspaper issues.",
+                        placeholder=say("zh", "chat_placeholder"),
                         render_markdown=False,  # messages are inert HTML (qa.render): no Markdown, links or images
                         latex_delimiters=[],
                     )
-                    with gr.Row():
+                    with gr.Row(elem_id="qa-ask-row"):
                         question = gr.Textbox(
-                            placeholder="Type a question (中文 or English) and press Enter",
+                            placeholder=say("zh", "question_placeholder"),
                             show_label=False,
                             scale=5,
                             max_lines=4,
                             elem_id="qa-question",
                             autofocus=True,
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
-                    gr.Examples(EXAMPLES, inputs=[question], label="Example questions", elem_id="qa-examples")
-                    with gr.Accordion("How the last question was searched", open=False):
+                        send = gr.Button(say("zh", "send"), variant="primary", scale=0, min_width=72, elem_id="qa-send")
+                    chips = gr.Dataset(
+                        components=[question],
+                        samples=[[q] for q in EXAMPLES],
+                        type="index",
+                        label=say("zh", "examples"),
+                        elem_id="qa-examples",
+                    )
+                    with gr.Row(elem_id="qa-tools"):
+                        new = gr.Button(say("zh", "new"), size="sm", elem_id="qa-new")
+                        export = gr.Button(say("zh", "export"), size="sm", elem_id="qa-export")
+                    with gr.Row(visible=False, elem_id="qa-comment-row") as comment_row:
+                        comment = gr.Textbox(
+                            placeholder=say("zh", "comment"),
+                            show_label=False,
+                            scale=5,
+                            max_lines=3,
+                            elem_id="qa-comment",
+                        )
+                        comment_send = gr.Button(
+                            say("zh", "comment_send"), size="sm", scale=0, elem_id="qa-comment-send"
+                        )
+                    with gr.Row(visible=False, elem_id="qa-exported") as exported:
+                        as_md = gr.DownloadButton(say("zh", "download_md"), size="sm", elem_id="qa-export-md")
+                        as_json = gr.DownloadButton(say("zh", "download_json"), size="sm", elem_id="qa-export-json")
+                    with gr.Accordion(say("zh", "explain"), open=False) as explain_box:
                         explained = gr.HTML(elem_id="qa-explain", js_on_load=None)
                 with gr.Column(scale=1, min_width=260):
-                    gr.Markdown("### Settings")
-                    k = gr.Slider(1, K_MAX, value=5, step=1, label="Passages to show")
+                    settings = gr.Markdown(say("zh", "settings"))
+                    k = gr.Slider(1, K_MAX, value=5, step=1, label=say("zh", "k"), info=say("zh", "k_info"))
                     issue_filter = gr.Dropdown(
                         [],
                         value=[],
                         multiselect=True,
                         allow_custom_value=True,  # the archive changes after start: chat.ask() checks the ids
-                        label="Issues to search",
-                        info="Newest first; none chosen = all",
+                        label=say("zh", "issues"),
+                        info=say("zh", "issues_info"),
                     )
-                    mode = gr.Radio(
-                        list(MODES),
-                        value="hybrid",
-                        label="Search mode",
-                        info="hybrid = words + meaning; dense = meaning; lexical = words",
-                    )
+                    mode = gr.Radio(list(MODES), value="hybrid", label=say("zh", "mode"), info=say("zh", "mode_info"))
                     status = gr.HTML(elem_id="qa-status", js_on_load=None)
-        with gr.Tab("Archive", id="archive"):
+        with gr.Tab(say("zh", "tab_archive"), id="archive") as archive_tab:
             issue_table = gr.Dataframe(
                 headers=["Issue", "Paper", "Date", "Articles", "Passages", "Added"],
                 interactive=False,
@@ -127,31 +186,91 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
             if archive.editable:
                 note, remove_choice = archive_controls(gr, archive, archive_views, [issue_table, issue_filter, status])
             else:
-                gr.Markdown(
-                    "This chat is read-only: issues are added and removed on the server with `qa index add` and"
-                    " `qa index remove`."
-                )
+                gr.Markdown(say("zh", "read_only"))
                 note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
+
+        def relabel(lang):
+            """Every word of the page in lang."""
+            lang = lang_of(lang)
+            return (
+                say(lang, "title"),
+                gr.update(label=say(lang, "tab_ask")),
+                gr.update(label=say(lang, "tab_archive")),
+                gr.update(label=say(lang, "chat"), placeholder=say(lang, "chat_placeholder")),
+                gr.update(placeholder=say(lang, "question_placeholder")),
+                say(lang, "send"),
+                gr.update(label=say(lang, "examples")),
+                say(lang, "new"),
+                say(lang, "export"),
+                gr.update(label=say(lang, "download_md")),
+                gr.update(label=say(lang, "download_json")),
+                gr.update(label=say(lang, "explain")),
+                gr.update(placeholder=say(lang, "comment")),
+                say(lang, "comment_send"),
+                say(lang, "settings"),
+                gr.update(label=say(lang, "k"), info=say(lang, "k_info")),
+                gr.update(label=say(lang, "issues"), info=say(lang, "issues_info")),
+                gr.update(label=say(lang, "mode"), info=say(lang, "mode_info")),
+                status_line(archive, lang),
+            )
+
+        worded = [title, ask_tab, archive_tab, chat, question, send, chips, new, export, as_md, as_json, explain_box]
+        worded += [comment, comment_send, settings, k, issue_filter, mode, status]  # in the order relabel() words them
+
+        def switch(lang, history, records):
+            """The other language: the page's words, the toggle (naming the language it switches to), kept."""
+            lang = "en" if lang_of(lang) == "zh" else "zh"
+            kept_now = saved(conversation(history), records or {}, lang)
+            return (*relabel(lang), LANG_NAMES[other(lang)], lang, kept_now)
+
+        def restore(value):
+            history, records, lang = restored(value)
+            return (history, records, *relabel(lang), LANG_NAMES[other(lang)], lang)
+
+        toggle.click(
+            switch, [language, chat, records], worded + [toggle, language, kept], api_visibility="private", queue=False
+        )
 
         # the page's own events carry the records its thumbs need; programs call the stateless /ask below
         ask_inputs = [question, chat, k, issue_filter, mode]
+        page_turn = dict(
+            fn=respond,
+            inputs=ask_inputs + [records, language],
+            outputs=[chat, question, records, explained, kept],
+            api_visibility="private",
+            concurrency_id="ask",
+            show_progress_on=chat,
+            preprocess=False,  # ask() checks the raw values: a bad one is a one-line reply, not a traceback
+        )
         for event in (question.submit, send.click):
-            event(
-                respond,
-                ask_inputs + [records],
-                [chat, question, records, explained],
-                api_visibility="private",
-                concurrency_id="ask",
-                show_progress_on=chat,
-                preprocess=False,  # ask() checks the raw values: a bad one is a one-line reply, not a traceback
-            )
+            event(**page_turn).then(None, js=SCROLL_TO_NEWEST)
+        chips.click(lambda i: EXAMPLES[i] if isinstance(i, int) and 0 <= i < len(EXAMPLES) else "", chips, question,
+                    api_visibility="private", queue=False).then(**page_turn).then(None, js=SCROLL_TO_NEWEST)  # fmt: skip
         api_trigger = gr.Button(visible=False)
         api_trigger.click(
             api_ask, ask_inputs, [chat, question, explained], api_name="ask", concurrency_id="ask", preprocess=False
         )
-        chat.clear(lambda: {}, None, [records], api_visibility="private", queue=False)
-        chat.like(on_like, [records], None, api_visibility="private")
+
+        def start_over(lang):
+            return [], {}, "", gr.update(visible=False), saved([], {}, lang)
+
+        for event in (new.click, chat.clear):
+            event(start_over, [language], [chat, records, explained, exported, kept], api_visibility="private",
+                  queue=False)  # fmt: skip
+
+        def on_export(records, lang):
+            md, js = export_files(records or {}, lang_of(lang))
+            return md, js, gr.update(visible=True)
+
+        export.click(on_export, [records, language], [as_md, as_json, exported], api_visibility="private")
+        rated = gr.State(None)
+        chat.like(on_like, [records, language], [rated, comment_row], api_visibility="private")
+        for event in (comment.submit, comment_send.click):
+            event(on_comment, [rated, comment, language], [comment], api_visibility="private")
         gr.api(list_issues, api_name="issues")
         views = [note, issue_table, issue_filter, status] + ([remove_choice] if archive.editable else [])
         demo.load(lambda: archive_views(), None, views, api_visibility="private")
+        demo.load(restore, [kept], [chat, records, *worded, toggle, language], api_visibility="private").then(
+            None, js=SCROLL_TO_NEWEST
+        )
     return demo
