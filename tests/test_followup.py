@@ -42,6 +42,12 @@ def test_english_follow_up_keeps_the_village_work_teams(index):
     assert a.text != "6日"  # what the question alone found in an unrelated article (issue 14)
 
 
+def test_a_part_asked_after_a_total_takes_the_place_of_the_total_not_of_a_word_ending_alike(index):
+    a = index.ask("那市派的呢?", history=["一共派了多少支驻村工作队?"])
+    assert a.understood_as == "市派派了多少支驻村工作队?"  # not 一市派了… (共派 ends like 市派 but is no word)
+    assert a.text == "45支"
+
+
 def test_english_ellipsis_takes_the_place_of_what_it_replaces(index):
     history = ["How many village work teams are there?", "and how many did the city send?"]
     a = index.ask("and the province?", history=history)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..answer.patterns import TOTAL_ASKED
 from ..text import has_cjk
 from .reading import (
     ASKS_ZH,
@@ -98,6 +99,9 @@ def _filled_zh(q: Reading, anchor: Reading) -> str:
     old = _aligned_zh(anchor, part, Reading.of(part))
     if old:
         return anchor.text.replace(old, part, 1)
+    total = TOTAL_ASKED.search(anchor.text)
+    if total:  # 一共派了多少支…? then 那市派的呢?: the part asked in place of the total
+        return anchor.text.replace(total.group(), part, 1)
     main = chunks(before_question_word(anchor))
     return anchor.text.replace(main[0], part + main[0], 1) if main else part + anchor.text
 
@@ -105,10 +109,13 @@ def _filled_zh(q: Reading, anchor: Reading) -> str:
 def _aligned_zh(anchor: Reading, part: str, tagged: Reading) -> str | None:
     """What the part replaces in the earlier question: a word with the same head (省派 for 市派), else the first
     name of the part's kind or the first number or time (湘潭 for 株洲南, 2019年 for 2018年)."""
-    n = len(part)
+    n, starts, at = len(part), set(), 0
+    for w, _ in anchor.words:  # a word's start: 一共派了 holds no 共派 to replace
+        starts.add(at)
+        at += len(w)
     for i in range(len(anchor.text) - n + 1):
         s = anchor.text[i : i + n]
-        if s != part and s[-1] == part[-1] and n > 1 and all(has_cjk(c) for c in s):
+        if i in starts and s != part and s[-1] == part[-1] and n > 1 and all(has_cjk(c) for c in s):
             return s
     return _same_kind(anchor, tagged.words[0][1] if tagged.words else "x")
 
