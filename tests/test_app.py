@@ -166,6 +166,40 @@ def test_upload_search_and_remove_an_issue(app, tmp_path):
     assert [i["issue_id"] for i in c.predict(api_name="/issues")] == ["sample-issue"]
 
 
+def test_date_paper_and_id_typed_in_the_archive_form_are_used_in_the_citations(app, tmp_path):
+    """An undated file with a date, paper and id typed in the form: its citations carry them; the same id from another
+    file is refused naming the page's Replace checkbox, not the command line's flags."""
+    from gradio_client import handle_file
+
+    c = app["client"]
+    path = tmp_path / "railway.txt"
+    path.write_bytes(new_issue_file(tmp_path).read_bytes())
+    note, table, *_ = c.predict([handle_file(str(path))], False, "2021-06-01", "", "", api_name="/add_issues")
+    assert note.startswith("✓ 株洲日报-2021-06-01: added, ")
+    assert table["data"][0][:3] == ["株洲日报-2021-06-01", "株洲日报", "2021-06-01"]
+    reply = reply_text(ask(c, "每天21时30分后开行多少趟大站直达列车?", issues=["株洲日报-2021-06-01"]))
+    assert "<b>8趟</b>" in reply and "[1] 株洲日报 · 2021-06-01 · 长株潭城铁实现“公交化”运营" in reply
+
+    note, *_ = c.predict([handle_file(str(SAMPLE))], False, "2021-06-01", "", "", api_name="/add_issues")
+    assert note == (
+        "✗ nothing was added: issue '株洲日报-2021-06-01' is already indexed from a different file; tick “Replace an"
+        " issue already indexed from another file” to swap it, or type another issue id"
+    )
+    note, table, *_ = c.predict(
+        [handle_file(str(path))], False, "2021-06-02", "Zhuzhou Daily", "zzrb-june", api_name="/add_issues"
+    )
+    assert note.startswith("✓ zzrb-june: added, ") and table["data"][0][:3] == [
+        "zzrb-june",
+        "Zhuzhou Daily",
+        "2021-06-02",
+    ]
+    note, *_ = c.predict([handle_file(str(path))], False, "June 1st", "", "", api_name="/add_issues")
+    assert note == "✗ railway.txt: invalid date 'June 1st' (expected YYYY-MM-DD)"
+    for issue_id in ("株洲日报-2021-06-01", "zzrb-june"):
+        note, *_ = c.predict(issue_id, api_name="/remove_issue")
+        assert note == f"✓ {issue_id}: removed"
+
+
 def test_article_pages_of_one_day_uploaded_together_are_one_issue_cited_by_page(app, tmp_path):
     """A digital edition's eight GBK article pages, named by their day: one issue; its citations name the page."""
     from gradio_client import handle_file
