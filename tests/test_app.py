@@ -78,6 +78,27 @@ def test_answers_in_chinese_with_citations(app):
 
 
 @pytest.mark.slow  # builds an index (embeds 67 passages), then starts the app: ~13-22 s
+def test_programs_get_the_answer_as_json_data_with_follow_ups_from_their_history(app):
+    """POST and GET /api/ask and the Gradio endpoint /answer: Answer.to_dict() and its passages, not chat HTML."""
+    import httpx
+
+    url = app["url"]
+    first = httpx.post(f"{url}api/ask", json={"question": "驻村工作队有多少支?"}, timeout=120).json()
+    assert first["text"] == "362支" and first["question"] == "驻村工作队有多少支?"
+    assert first["passages"][0]["citation"] == "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段"
+    assert {"sentence", "confidence", "verdict", "understood_as", "answer_start", "passage_id"} <= set(first)
+    follow = httpx.post(
+        f"{url}api/ask", json={"question": "那市派的呢?", "history": ["驻村工作队有多少支?"], "k": 3}, timeout=120
+    ).json()
+    assert follow["text"] == "45支" and follow["understood_as"] and "市派" in follow["understood_as"]
+    assert len(follow["passages"]) <= 3
+    got = httpx.get(f"{url}api/ask", params={"question": "今年计划改造多少个老旧小区?", "mode": "lexical"}, timeout=120)
+    assert got.status_code == 200 and got.json()["text"] == "169个"
+    answer = app["client"].predict("那市派的呢?", ["驻村工作队有多少支?"], 3, [], "hybrid", api_name="/answer")
+    assert answer["text"] == "45支" and answer["passages"][0]["issue_id"] == "sample-issue"
+    assert app["client"].predict("市派驻村工作队有多少支?", api_name="/answer")["text"] == "45支"  # the rest optional
+
+
 def test_first_run_builds_the_default_index(tmp_path):
     """No index yet: app.py builds one from data/issues/*.txt, then serves it."""
     index_dir = tmp_path / "index"
