@@ -13,6 +13,11 @@ from ..render import text
 log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = [".txt", ".pdf", ".html", ".htm", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"]  # read by content
+CSS = """
+#qa-issues .virtual-table-viewport { overflow-x: auto; overscroll-behavior-x: contain; scrollbar-width: thin; }
+#qa-issues th, #qa-issues td { white-space: nowrap; }
+#qa-remove-choice input { padding-right: 28px; text-overflow: ellipsis; }
+"""  # a phone: the issues table scrolls sideways inside its box; the remove choice stops before the dropdown arrow
 REPLACE_LABEL = "Replace an issue already indexed from another file"
 FORMATS_NOTE = (
     "One issue per text file: `## ` before each article title, `### ` before a subtitle, a blank line between"
@@ -149,7 +154,7 @@ def archive_controls(gr, archive: Archive, archive_views, shown: list):
             files = gr.File(
                 file_count="multiple",
                 file_types=UPLOAD_TYPES,
-                label="Issue files: text, PDF, HTML, Word, scans (pages of one day together: one issue)",
+                label="Issue files",  # the note below says which (a long label runs under the icons on a phone)
                 elem_id="qa-upload",
             )
             with gr.Row():

@@ -84,6 +84,7 @@ def launch(
     from starlette.middleware import Middleware
 
     from .api import answer_endpoint, mount_api
+    from .archive import CSS as ARCHIVE_CSS
     from .page import build
 
     demo = build(path, model, archive=archive, read_only=access.read_only)
@@ -96,7 +97,7 @@ def launch(
         auth=access.users or None,
         auth_message="Newspaper QA: log in with the user and password the server was started with.",
         theme=theme(),
-        css=CSS,
+        css=CSS + ARCHIVE_CSS,
         quiet=True,
         show_error=False,
         ssr_mode=False,
