@@ -6,12 +6,12 @@ bad input is a 4xx (a gr.Error for /answer) with a one-line error."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import json
 import logging
-import threading
 
 from ..chat import MAX_HISTORY, Archive, Refused, checked, one_line
 from ..errors import IndexMissing, QAError
@@ -111,17 +111,15 @@ def mount_api(app, archive: Archive, users: list[tuple[str, str]], concurrency: 
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
-    slots = threading.BoundedSemaphore(concurrency)
-
-    def answer(call: dict) -> dict:
-        with slots:
-            return answer_json(archive, call)
+    slots = asyncio.Semaphore(concurrency)  # waited on in the event loop: no worker thread is held while waiting
 
     async def ask(request):
         try:
             if not _logged_in(request, app, users):
                 raise APIError(401, "log in first: HTTP Basic (curl -u USER:PASSWORD) or the page's login cookie")
-            return JSONResponse(await run_in_threadpool(answer, await _call_values(request)))
+            call = await _call_values(request)
+            async with slots:
+                return JSONResponse(await run_in_threadpool(answer_json, archive, call))
         except APIError as e:
             log.warning("refused an API call: %s %s: %d %s", request.method, ROUTE, e.status, e)
             headers = {"WWW-Authenticate": 'Basic realm="newspaper-qa"'} if e.status == 401 else None
