@@ -357,7 +357,9 @@ def test_bad_values_are_one_line_replies_and_one_log_line(authed, editor):
         editor.predict("市派驻村工作队有多少支?", {"not": "a list"}, 5, [], "hybrid", api_name="/ask")
     with logged_in(authed["url"]) as http:
         outside = {"path": str(SAMPLE), "meta": {"_type": "gradio.FileData"}}
-        event = http.post(f"{authed['url']}gradio_api/call/add_issues", json={"data": [[outside], False]}).json()
+        event = http.post(
+            f"{authed['url']}gradio_api/call/add_issues", json={"data": [[outside], False, "", "", ""]}
+        ).json()
         events = http.get(f"{authed['url']}gradio_api/call/add_issues/{event['event_id']}").text
     assert "event: error" in events and "InvalidPathError" in events
     log = log_text(authed["proc"])
