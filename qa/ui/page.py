@@ -54,7 +54,7 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         if record is None:
             return
         try:
-            from .store import add_feedback
+            from ..store import add_feedback
 
             add_feedback(archive.path, record["question"], record["answer"], record["citations"], bool(data.liked))
         except Exception:  # noqa: BLE001 - feedback must never break the chat
