@@ -1,12 +1,13 @@
 """Bounded load test of the web chat on loopback: startup time, then N concurrent gradio_client readers for T seconds.
 
-    python bench/load.py [--index-dir DIR] [--readers 20] [--seconds 30] [--client gradio_client|http]
+    python bench/load.py [--index-dir DIR] [--readers 20] [--seconds 30] [--client gradio_client|http|api]
 
 Starts `python app.py` on 127.0.0.1 (a free port) over the index (built from data/issues/ into a temp folder when no
 --index-dir is given), times process start -> first answer, then has every reader ask questions back to back (no
 think time) and prints latency percentiles and errors as a markdown table. Readers are gradio_client.Client objects
 (default), or plain HTTP calls of the same queued endpoint (--client http: gradio_client itself costs ~45 ms of CPU
-and ~150 ms of polling delay per answer, which on a shared 2-core machine competes with the server).
+and ~150 ms of polling delay per answer, which on a shared 2-core machine competes with the server), or POSTs to the
+JSON API /api/ask (--client api).
 """
 
 import argparse
@@ -60,7 +61,28 @@ class HttpReader:
         raise RuntimeError("the event stream ended without a result")
 
 
+class ApiReader:
+    """The JSON API: POST /api/ask, the answer and its passages as data."""
+
+    def __init__(self, url: str):
+        import httpx
+
+        self.url = f"{url}api/ask"
+        self.http = httpx.Client(timeout=60)
+
+    def answer(self, question: str) -> str:
+        reply = self.http.post(self.url, json={"question": question, "k": 5}).raise_for_status().json()
+        if not reply["passages"]:
+            raise RuntimeError(f"no passages in the reply: {str(reply)[:80]!r}")
+        return reply["text"] or reply["sentence"]
+
+
+READERS = {"http": HttpReader, "api": ApiReader}
+
+
 def ask(client, question: str) -> str:
+    if isinstance(client, ApiReader):
+        return client.answer(question)
     history, *_ = client.predict(question, [], 5, [], "hybrid", api_name="/ask")
     reply = history[-1]["content"]
     text = "".join(c.get("text", "") for c in reply) if isinstance(reply, list) else str(reply)
@@ -78,7 +100,7 @@ def main() -> int:
     ap.add_argument("--index-dir", help="a built index (default: build one from data/issues/ in a temp folder)")
     ap.add_argument("--readers", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--client", choices=("gradio_client", "http"), default="gradio_client")
+    ap.add_argument("--client", choices=("gradio_client", "http", "api"), default="gradio_client")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="qa-load-")
@@ -97,13 +119,15 @@ def main() -> int:
         ask(first, QUESTIONS[0])
         startup = time.monotonic() - t0
 
-        clients = [client(url) if args.client == "gradio_client" else HttpReader(url) for _ in range(args.readers)]
+        clients = [
+            client(url) if args.client == "gradio_client" else READERS[args.client](url) for _ in range(args.readers)
+        ]
         server = psutil.Process(proc.pid)
         cpu0, own0 = server.cpu_times(), psutil.Process().cpu_times()
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
-        start = time.monotonic()
+        start, load_at_start = time.monotonic(), os.getloadavg()[0]
         stop_at = start + args.seconds
 
         def reader(n: int) -> None:
@@ -149,7 +173,10 @@ def main() -> int:
         f"| {startup:.1f} s | {len(ms)} | {len(ms) / elapsed:.1f} | {cells} | {len(errors)} |"
         f" {1000 * server_cpu / n:.0f} | {1000 * client_cpu / n:.0f} |"
     )
-    print(f"\nmachine load average at the end: {os.getloadavg()[0]:.1f} (the load generator shares the cores)")
+    print(
+        f"\nmachine load average (1 min) at the start: {load_at_start:.1f}, at the end: {os.getloadavg()[0]:.1f}"
+        " (the load generator shares the cores)"
+    )
     for e in sorted(set(errors))[:5]:
         print(f"\nerror: {e}")
     return 1 if errors else 0

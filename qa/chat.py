@@ -223,24 +223,34 @@ def kept_records(records: dict | None, history: list[dict], record: dict | None,
     return {i: records[i] for i in sorted(records)[-MAX_RECORDS:]}
 
 
-def read_uploads(files) -> tuple[list, list[str]]:
-    """The issues of the uploaded files (checked as `qa index add` checks files: size limit, encodings; pages uploaded
-    together make one issue as files given by name do), and a one-line refusal for each file or issue that is not
-    one; the upload folders are left out of names and messages."""
-    refused = []
-    files = [f.get("path") if isinstance(f, dict) else f for f in files]
+def upload_paths(files) -> list:
+    return [f.get("path") if isinstance(f, dict) else f for f in files]
+
+
+def uploaded_blobs(files) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The (path, bytes) of the uploaded files that pass the checks of `qa index add` (size limit, at most
+    MAX_UPLOAD_FILES), and one line for each that does not."""
+    files = upload_paths(files)
     if len(files) > MAX_UPLOAD_FILES:
-        refused.append(f"{len(files)} files: add at most {MAX_UPLOAD_FILES} at a time")
-        files = []
-    blobs, limit = [], max_issue_bytes()
+        return [], [f"{len(files)} files: add at most {MAX_UPLOAD_FILES} at a time"]
+    blobs, refused, limit = [], [], max_issue_bytes()
     for f in map(Path, files):
         try:
             check_file(f, {}, limit)
             blobs.append((str(f), f.read_bytes()))
         except (ParseError, OSError) as e:
             refused.append(one_line(e))
-    issues, failed = inputs.read_uploads(blobs)
-    folders = {f"{Path(str(f)).parent}{os.sep}" for f in files}
+    return blobs, refused
+
+
+def read_uploads(files, **given: str | None) -> tuple[list, list[str]]:
+    """The issues of the uploaded files (checked as `qa index add` checks files: size limit, encodings; pages uploaded
+    together make one issue as files given by name do; given: the issue_id, date and paper `qa index add` takes), and
+    a one-line refusal for each file or issue that is not one; the upload folders are left out of names and
+    messages."""
+    blobs, refused = uploaded_blobs(files)
+    issues, failed = inputs.read_uploads(blobs, **given)
+    folders = {f"{Path(str(f)).parent}{os.sep}" for f in upload_paths(files)}
     refused = [f"✗ {_without(line, folders)}" for line in refused + failed]
     for line in refused:
         log.warning("refused an upload: %s", line[2:])

@@ -3,13 +3,16 @@ passages, each issue once; then each issue's passage rows (tokenized here, befor
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import unicodedata
 from pathlib import Path
 
 from .chunk import Chunk, chunk_issue
 from .errors import IssueConflict
 from .parse import Issue, ParseError, issue_files, parse_blobs
+from .parse.formats import read as read_lines
 from .parse.formats import sniff
 from .parse.progress import page_progress
 from .parse.text import date_in
@@ -143,9 +146,17 @@ def read_issue_files(
         raise ParseError(f"{e}{nothing}") from None
 
 
-def read_uploads(blobs: list[tuple[str, bytes]], *, progress: bool = False) -> tuple[list[Issue], list[str]]:
-    """Files uploaded together in the chat, (name, bytes), grouped as files given by name are (issue_groups): the
-    issues read, and one line for each file or issue that could not be read (the others are still added)."""
+def read_uploads(
+    blobs: list[tuple[str, bytes]],
+    *,
+    issue_id: str | None = None,
+    date: str | None = None,
+    paper: str | None = None,
+    progress: bool = False,
+) -> tuple[list[Issue], list[str]]:
+    """Files uploaded together in the chat, (name, bytes), grouped as files given by name are (issue_groups; all one
+    issue with an issue_id or a date, as `qa index add --issue-id/--date` makes them): the issues read, and one line
+    for each file or issue that could not be read (the others are still added)."""
     readable, failed = [], []
     for name, data in blobs:
         try:
@@ -153,14 +164,62 @@ def read_uploads(blobs: list[tuple[str, bytes]], *, progress: bool = False) -> t
             readable.append((name, data))
         except ParseError as e:
             failed.append(str(e))
+    try:
+        if issue_id is not None:
+            check_issue_id(issue_id)
+    except ValueError as e:
+        return [], failed + [str(e)]
+    groups = [(readable[0][0], readable)] if readable and (issue_id or date) else _loose_issues(readable)
     issues = []
     with page_progress(progress):
-        for source, group in _loose_issues(readable):
+        for source, group in groups:
             try:
-                issues.append(parse_blobs(group, source))
+                issues.append(parse_blobs(group, source, issue_id=issue_id, date=date, paper=paper))
             except ParseError as e:
                 failed.append(str(e))
     return issues, failed
+
+
+def upload_defaults(blobs: list[tuple[str, bytes]]) -> dict[str, str]:
+    """The date, paper and issue id the files uploaded together would be indexed with, for a form to show and edit:
+    from the file names, the bylines and a masthead date (2021年5月8日 above the first title). Empty when they make
+    several issues (each then gets its own) or none; scans and PDFs are not read here (OCR is slow), only named."""
+    readable = [(name, data, fmt) for name, data in blobs if (fmt := _format(data, name))]
+    groups = _loose_issues([(name, data) for name, data, _ in readable])
+    if len(groups) != 1:
+        return {}
+    source, group = groups[0]
+    named = (
+        {"date": date} if (date := next(filter(None, (date_in(Path(name).stem) for name, _ in group)), None)) else {}
+    )
+    if {fmt for _, _, fmt in readable} & {"pdf", "image"}:
+        return named
+    try:
+        issue = parse_blobs(group, source, date=named.get("date") or masthead_date(*group[0]))
+    except ParseError:
+        return named
+    return {"date": issue.date or "", "paper": issue.paper or "", "issue_id": issue.issue_id}
+
+
+def _format(data: bytes, name: str) -> str | None:
+    try:
+        return sniff(data, name)
+    except ParseError:
+        return None
+
+
+_CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def masthead_date(name: str, data: bytes) -> str | None:
+    """The date printed above an issue's first article title (a masthead: 2021年5月8日 星期六), as YYYY-MM-DD."""
+    lines = [line.text for line in read_lines(data, name)]
+    head = "\n".join(itertools.takewhile(lambda line: not line.startswith("## "), lines))
+    for m in _CHINESE_DATE.finditer(head):
+        found = date_in(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
+        if found:
+            return found
+    return None
 
 
 def _distinct(issues: list[Issue]) -> list[Issue]:

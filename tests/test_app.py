@@ -106,6 +106,27 @@ def test_answers_in_chinese_with_citations(app):
 
 
 @pytest.mark.slow  # builds an index (embeds 67 passages), then starts the app: ~13-22 s
+def test_programs_get_the_answer_as_json_data_with_follow_ups_from_their_history(app):
+    """POST and GET /api/ask and the Gradio endpoint /answer: Answer.to_dict() and its passages, not chat HTML."""
+    import httpx
+
+    url = app["url"]
+    first = httpx.post(f"{url}api/ask", json={"question": "驻村工作队有多少支?"}, timeout=120).json()
+    assert first["text"] == "362支" and first["question"] == "驻村工作队有多少支?"
+    assert first["passages"][0]["citation"] == "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段"
+    assert {"sentence", "confidence", "verdict", "understood_as", "answer_start", "passage_id"} <= set(first)
+    follow = httpx.post(
+        f"{url}api/ask", json={"question": "那市派的呢?", "history": ["驻村工作队有多少支?"], "k": 3}, timeout=120
+    ).json()
+    assert follow["text"] == "45支" and follow["understood_as"] and "市派" in follow["understood_as"]
+    assert len(follow["passages"]) <= 3
+    got = httpx.get(f"{url}api/ask", params={"question": "今年计划改造多少个老旧小区?", "mode": "lexical"}, timeout=120)
+    assert got.status_code == 200 and got.json()["text"] == "169个"
+    answer = app["client"].predict("那市派的呢?", ["驻村工作队有多少支?"], 3, [], "hybrid", api_name="/answer")
+    assert answer["text"] == "45支" and answer["passages"][0]["issue_id"] == "sample-issue"
+    assert app["client"].predict("市派驻村工作队有多少支?", api_name="/answer")["text"] == "45支"  # the rest optional
+
+
 def test_first_run_builds_the_default_index(tmp_path):
     """No index yet: app.py builds one from data/issues/*.txt, then serves it."""
     index_dir = tmp_path / "index"
@@ -229,6 +250,40 @@ def test_upload_search_and_remove_an_issue(app, tmp_path):
     assert "株洲日报-2021-05-09: removed" in note
     assert [row[0] for row in table["data"]] == ["sample-issue"]
     assert [i["issue_id"] for i in c.predict(api_name="/issues")] == ["sample-issue"]
+
+
+def test_date_paper_and_id_typed_in_the_archive_form_are_used_in_the_citations(app, tmp_path):
+    """An undated file with a date, paper and id typed in the form: its citations carry them; the same id from another
+    file is refused naming the page's Replace checkbox, not the command line's flags."""
+    from gradio_client import handle_file
+
+    c = app["client"]
+    path = tmp_path / "railway.txt"
+    path.write_bytes(new_issue_file(tmp_path).read_bytes())
+    note, table, *_ = c.predict([handle_file(str(path))], False, "2021-06-01", "", "", api_name="/add_issues")
+    assert note.startswith("✓ 株洲日报-2021-06-01: added, ")
+    assert table["data"][0][:3] == ["株洲日报-2021-06-01", "株洲日报", "2021-06-01"]
+    reply = reply_text(ask(c, "每天21时30分后开行多少趟大站直达列车?", issues=["株洲日报-2021-06-01"]))
+    assert "<b>8趟</b>" in reply and "[1] 株洲日报 · 2021-06-01 · 长株潭城铁实现“公交化”运营" in reply
+
+    note, *_ = c.predict([handle_file(str(SAMPLE))], False, "2021-06-01", "", "", api_name="/add_issues")
+    assert note == (
+        "✗ nothing was added: issue '株洲日报-2021-06-01' is already indexed from a different file; tick “Replace an"
+        " issue already indexed from another file” to swap it, or type another issue id"
+    )
+    note, table, *_ = c.predict(
+        [handle_file(str(path))], False, "2021-06-02", "Zhuzhou Daily", "zzrb-june", api_name="/add_issues"
+    )
+    assert note.startswith("✓ zzrb-june: added, ") and table["data"][0][:3] == [
+        "zzrb-june",
+        "Zhuzhou Daily",
+        "2021-06-02",
+    ]
+    note, *_ = c.predict([handle_file(str(path))], False, "June 1st", "", "", api_name="/add_issues")
+    assert note == "✗ railway.txt: invalid date 'June 1st' (expected YYYY-MM-DD)"
+    for issue_id in ("株洲日报-2021-06-01", "zzrb-june"):
+        note, *_ = c.predict(issue_id, api_name="/remove_issue")
+        assert note == f"✓ {issue_id}: removed"
 
 
 def test_article_pages_of_one_day_uploaded_together_are_one_issue_cited_by_page(app, tmp_path):

@@ -55,9 +55,10 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-def open_page(browser, url: str, viewport: dict):
-    """(context, page): a fresh page on the app; any request that leaves the machine is blocked and recorded."""
-    context = browser.new_context(viewport=viewport, locale="en-US")
+def open_page(browser, url: str, **context):
+    """A fresh page on the app (a browser context of these settings); any request that leaves the machine is blocked
+    and recorded in page.external."""
+    context = browser.new_context(locale="en-US", **context)
     page = context.new_page()
     page.external = []
 
@@ -71,23 +72,23 @@ def open_page(browser, url: str, viewport: dict):
     page.route("**/*", route)
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
-    return context, page
+    return page
 
 
 @pytest.fixture
 def page(browser, served):
     """The app on a desktop (1280×800)."""
-    context, page = open_page(browser, served[0], DESKTOP)
+    page = open_page(browser, served[0], viewport=DESKTOP)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
 def phone(browser, served):
-    """The app on a phone (390×844)."""
-    context, page = open_page(browser, served[0], PHONE)
+    """The page on a phone: 390×844 CSS pixels, touch."""
+    page = open_page(browser, served[0], viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def shot(page, name: str, full_page: bool = True) -> Path:
@@ -338,3 +339,41 @@ def test_hostile_paper_and_question_text_is_shown_inert(page, served, tmp_path):
         assert page.external == []  # no request left the machine (Playwright saw every one)
     finally:
         client(url).predict(HOSTILE_ID, api_name="/remove_issue")
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+
+
+def test_archive_tab_on_a_phone_scrolls_its_table_in_its_box_and_fills_the_form_from_the_file(phone, tmp_path):
+    from playwright.sync_api import expect
+
+    phone.get_by_role("tab", name="Archive").click()
+    table = phone.locator("#qa-issues")
+    expect(table).to_contain_text("sample-issue")
+    phone.locator("#qa-upload input[type=file]").set_input_files(str(new_issue_file(tmp_path)))
+    expect(phone.locator("#qa-date textarea")).to_have_value("2021-05-09", timeout=20_000)
+    expect(phone.locator("#qa-paper textarea")).to_have_value("株洲日报")
+    expect(phone.locator("#qa-issue-id textarea")).to_have_value("株洲日报-2021-05-09")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not scroll sideways
+    box = table.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    viewport = table.locator(".virtual-table-viewport")
+    widths = viewport.evaluate("e => [e.clientWidth, e.scrollWidth, getComputedStyle(e).overflowX]")
+    assert widths[1] > widths[0] and widths[2] == "auto"  # wider than the phone: it scrolls inside its box
+    added = table.locator("th").last
+    assert added.bounding_box()["x"] > 390  # the last column, "Added", starts off screen ...
+    viewport.evaluate("e => e.scrollTo(e.scrollWidth, 0)")
+    expect(added).to_be_in_viewport()  # ... and is reached by scrolling the table, not the page
+    viewport.evaluate("e => e.scrollTo(0, 0)")
+    choice = phone.locator("#qa-remove-choice input")
+    text = choice.evaluate(
+        "e => { const s = getComputedStyle(e), r = e.getBoundingClientRect();"
+        " return {x: r.x, width: r.width - parseFloat(s.paddingRight), y: r.y, height: r.height}; }"
+    )
+    assert not overlap(
+        text, phone.locator("#qa-remove-choice .icon-wrap").bounding_box()
+    )  # text stops before the arrow
+    assert choice.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+    shot(phone, "archive-phone.png")
+    assert phone.external == []

@@ -235,7 +235,7 @@ def logged_in(url: str):
         yield http
 
 
-API_NAMES = ("ask", "add_issues", "remove_issue", "issues")
+API_NAMES = ("ask", "add_issues", "remove_issue", "issues", "answer")
 
 
 def unauthenticated_calls(url: str, sample: Path):
@@ -245,6 +245,7 @@ def unauthenticated_calls(url: str, sample: Path):
         "add_issues": [[], False],
         "remove_issue": ["sample-issue"],
         "issues": [],
+        "answer": ["q"],
     }
     for name in API_NAMES:
         for route in ("call", "run", "api", "call/v2"):
@@ -258,6 +259,9 @@ def unauthenticated_calls(url: str, sample: Path):
     yield "POST", f"{url}gradio_api/upload", {"files": {"files": (sample.name, sample.read_bytes())}}
     for path in ("config", "gradio_api/info", "gradio_api/openapi.json", f"gradio_api/file={sample}"):
         yield "GET", f"{url}{path}", {}
+    yield "POST", f"{url}api/ask", {"json": {"question": "市派驻村工作队有多少支?"}}
+    yield "GET", f"{url}api/ask?question=q", {}
+    yield "GET", f"{url}api/ask?question=q", {"auth": (USER[0], "wrong")}
 
 
 def test_with_auth_it_says_so_at_start(authed):
@@ -368,7 +372,9 @@ def test_bad_values_are_one_line_replies_and_one_log_line(authed, editor):
         editor.predict("市派驻村工作队有多少支?", {"not": "a list"}, 5, [], "hybrid", api_name="/ask")
     with logged_in(authed["url"]) as http:
         outside = {"path": str(SAMPLE), "meta": {"_type": "gradio.FileData"}}
-        event = http.post(f"{authed['url']}gradio_api/call/add_issues", json={"data": [[outside], False]}).json()
+        event = http.post(
+            f"{authed['url']}gradio_api/call/add_issues", json={"data": [[outside], False, "", "", ""]}
+        ).json()
         events = http.get(f"{authed['url']}gradio_api/call/add_issues/{event['event_id']}").text
     assert "event: error" in events and "InvalidPathError" in events
     log = log_text(authed["proc"])
@@ -378,6 +384,67 @@ def test_bad_values_are_one_line_replies_and_one_log_line(authed, editor):
     assert "app: refused a call of ask: ChatbotDataMessages: Input should be a valid list\n" in log
     assert "app: refused a call of add_issues: InvalidPathError: " in log and "Traceback" not in log
     assert issue_ids(authed["index"]) == ["sample-issue"]
+
+
+# ---------- the JSON API: data, not chat HTML; the same login and limits ----------
+
+
+def api_ask(url: str, auth=None, **call):
+    """POST /api/ask with call as its JSON body: (status, JSON reply)."""
+    r = httpx.post(f"{url}api/ask", json=call, auth=auth, timeout=120)
+    return r.status_code, r.json()
+
+
+def test_the_json_api_answers_with_a_login_by_http_basic_or_the_page_cookie(authed):
+    status, reply = api_ask(authed["url"], USER, question="市派驻村工作队有多少支?", k=3)
+    assert status == 200 and reply["text"] == "45支" and reply["understood_as"] is None
+    assert reply["citation"] == "株洲日报 · 362支工作队驻村助力乡村振兴 · 第1段"
+    assert [p["rank"] for p in reply["passages"]] == [1, 2, 3][: len(reply["passages"])]
+    assert (
+        reply["passages"][0]["citation"] == reply["citation"] and "市派驻村工作队45支" in reply["passages"][0]["text"]
+    )
+    with logged_in(authed["url"]) as http:  # the login cookie of the page
+        r = http.get(f"{authed['url']}api/ask", params={"question": "派出了多少支驻村工作队?", "k": 2})
+    assert r.status_code == 200 and r.json()["text"] == "362支" and len(r.json()["passages"]) <= 2
+
+
+def test_without_a_login_the_json_api_is_a_401_in_one_line(authed):
+    status, reply = api_ask(authed["url"], None, question="市派驻村工作队有多少支?")
+    assert (status, reply) == (
+        401,
+        {"error": "log in first: HTTP Basic (curl -u USER:PASSWORD) or the page's login cookie"},
+    )
+    assert api_ask(authed["url"], (USER[0], "wrong"), question="q")[0] == 401
+
+
+def test_bad_input_to_the_json_api_is_a_4xx_with_a_one_line_error(authed):
+    usage = 'send {"question": "...", "history": ["earlier question", ...], "k": 5, "issues": [], "mode": "hybrid"}'
+    q = "市派驻村工作队有多少支?"
+    cases = [
+        ({}, f"the question is missing or empty; {usage}"),
+        ({"question": "  "}, f"the question is missing or empty; {usage}"),
+        ({"question": q, "k": 0}, "The number of passages must be a whole number from 1 to 10, not 0."),
+        ({"question": q, "k": "5"}, "The number of passages must be a whole number from 1 to 10, not '5'."),
+        ({"question": q, "mode": "fuzzy"}, "Unknown search mode 'fuzzy'; use one of hybrid, dense, lexical."),
+        ({"question": q, "issues": ["no-such-issue"]}, "No issue 'no-such-issue' in the archive; the /issues endpoint lists the issue ids."),
+        ({"question": q, "history": "驻村工作队有多少支?"}, "history must be a list of the earlier questions (non-empty strings), oldest first"),
+        ({"question": q, "history": ["ok"] * 31}, "history holds at most 30 questions of at most 500 characters each"),
+        ({"question": "问" * 501}, "That question is 501 characters long; please keep it to 500 characters or fewer."),
+        ({"question": q, "top_k": 3}, f"unknown field 'top_k'; {usage}"),
+    ]  # fmt: skip
+    for call, expected in cases:
+        assert api_ask(authed["url"], USER, **call) == (400, {"error": expected}), call
+    with httpx.Client(timeout=30, auth=USER) as http:
+        for body, expected in ((b"{not json", "the body is not JSON"), (b'["q"]', "the body must be a JSON object")):
+            r = http.post(f"{authed['url']}api/ask", content=body, headers={"content-type": "application/json"})
+            assert r.status_code == 400 and r.json() == {"error": f"{expected}; {usage}"}
+        r = http.get(f"{authed['url']}api/ask", params={"q": q})
+        assert r.status_code == 400 and r.json()["error"].startswith("unknown parameter 'q'; ask with ?question=")
+        big = http.post(f"{authed['url']}api/ask", json={"question": q, "history": ["x" * MAX_REQUEST_BYTES]})
+        assert big.status_code == 413 and big.text.startswith("Request too large")  # the guard's limit
+    log = log_text(authed["proc"])
+    assert "app: refused an API call: POST /api/ask: 400 Unknown search mode 'fuzzy'; use one of hybrid" in log
+    assert "app: refused an API call: POST /api/ask: 401 log in first" in log and "Traceback" not in log
 
 
 # ---------- read-only: no archive endpoint at all ----------
@@ -403,8 +470,10 @@ def test_read_only_registers_no_archive_endpoint(read_only, tmp_path):
         " remove issues"
     )
     c = client(read_only["url"])
-    assert set(c.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/issues"}
+    assert set(c.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/issues", "/answer"}
     assert short_answer(reply_text(ask(c, "市派驻村工作队有多少支?"))) == ("45支", 1)
+    reply = httpx.post(f"{read_only['url']}api/ask", json={"question": "市派驻村工作队有多少支?"}, timeout=120)
+    assert reply.status_code == 200 and reply.json()["text"] == "45支"  # the JSON API only reads: it is served
     with pytest.raises(ValueError):
         c.predict([handle_file(str(new_issue_file(tmp_path)))], False, api_name="/add_issues")
     config = httpx.get(f"{read_only['url']}config").json()

@@ -30,7 +30,7 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b
 _HTML_START = re.compile(
     rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|meta|body)\b", re.I | re.S
 )
-_BLOCK_TAG = re.compile(rb"</(?:p|div|h[1-6]|li|td|article)\s*>|<br\s*/?>", re.I)
+_BLOCK_TAG = re.compile(rb"</?(?:p|div|h[1-6]|li|td|article|section|table)(?:\s[^<>]*)?>|<br\s*/?>", re.I)
 _READERS = {"text": "text", "html": "html", "pdf": "pdf", "image": "ocr", "docx": "docx"}
 
 
@@ -55,7 +55,7 @@ def sniff(data: bytes, name: str) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         fail(name, "an old binary Word .doc (or other pre-2007 Office) file: save it as .docx and add that")
     head = _ascii_head(data)
-    if _HTML_START.match(head) or len(_BLOCK_TAG.findall(head)) >= 3:
+    if _HTML_START.match(head) or len(_BLOCK_TAG.findall(head)) >= 2:  # <p>…</p> in a text file: read as HTML
         return "html"
     return "text"
 

@@ -133,14 +133,15 @@ def _kind(element, line: str, kept: set[str]) -> str | None:
 
 
 def _heading(tag: str, line: str, state: dict, out: list[str]) -> None:
-    if tag == "h1":
+    if tag == state["top"]:
         out.append("## " + line)
         state.update(title=True, body=False)
         out.extend(state.pop("pending", []))
     elif not state["title"]:
         state.setdefault("pending", []).append(line)  # 引题 above the headline
     else:
-        out.append(line if tag == "h2" and not state["body"] else "### " + line)
+        below = f"h{int(state['top'][1]) + 1}"
+        out.append(line if tag == below and not state["body"] else "### " + line)
 
 
 def _emit(element, kept: set[str], state: dict, out: list[str]) -> None:
@@ -159,17 +160,74 @@ def _emit(element, kept: set[str], state: dict, out: list[str]) -> None:
             state["body"] = True
 
 
+def _top_heading(container) -> str:
+    """The heading level of the article titles: h1, else the highest level the text holds (a whole issue in one page,
+    its articles titled by <h2>)."""
+    return min((e.tag for e in container.iter(*_HEADINGS)), default="h1")
+
+
+def _loose_text_as_blocks(root) -> None:
+    """Text lying directly in <body> (a text issue with some tags in it): each run of it becomes paragraphs, its `## `
+    and `### ` lines headings, so it is read in place instead of dropped."""
+    import lxml.html
+
+    body = root.find("body")
+    if body is None:
+        return
+    runs = [(None, body.text)] + [(child, child.tail) for child in body]
+    for anchor, run in reversed(runs):
+        pieces = [p for p in re.split(r"\n\s*\n", run or "") if _norm(p)]
+        if not pieces:
+            continue
+        blocks = lxml.html.fragments_fromstring("".join(map(_block, pieces)))
+        if anchor is None:
+            body.text = None
+            for block in reversed(blocks):
+                body.insert(0, block)
+        else:
+            anchor.tail = None
+            for block in reversed(blocks):
+                anchor.addnext(block)
+
+
+def _for_extraction(root) -> str:
+    """The page as trafilatura is given it; in a page without a <p>, a <div> holding only text counted as a paragraph
+    (else it joins the text of sibling divs in one line, and none of them is found in the page)."""
+    import copy
+
+    import lxml.html
+
+    page = copy.deepcopy(root)
+    for div in page.iter("div") if page.find(".//p") is None else ():
+        if _is_block(div):
+            div.tag = "p"
+    return lxml.html.tostring(page, encoding="unicode")
+
+
+def _block(piece: str) -> str:
+    from html import escape
+
+    heading = re.fullmatch(r"\s*(#{2,3})\s+(.+?)\s*", piece, re.S)
+    if heading:
+        level = len(heading[1])
+        return f"<h{level}>{escape(heading[2])}</h{level}>"
+    lines = piece.strip().splitlines()
+    if all(re.match(r"[-*•]\s", line) for line in lines):  # one list item a line, as the text reader takes them
+        return "".join(f"<p>{escape(line.strip())}</p>" for line in lines)
+    return f"<p>{escape(piece.strip())}</p>"
+
+
 def read(data: bytes, name: str) -> list[SourceLine]:
     import lxml.html
 
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", _text(data, name))
-    kept = _article_lines(html)
-    root = lxml.html.document_fromstring(html)
+    root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", _text(data, name)))
+    _loose_text_as_blocks(root)
+    kept = _article_lines(_for_extraction(root))
     container = _container(root, kept) if kept else None
     if container is None:
         fail(name, "no article text found in the page (only navigation, links or scripts)")
     out: list[str] = []
-    state = {"title": False, "body": False}
+    state = {"title": False, "body": False, "top": _top_heading(container)}
     for element in _blocks(container):
         _emit(element, kept, state, out)
     if not state["title"]:

@@ -3,15 +3,47 @@
 import logging
 import time
 
-from ..chat import Archive, one_line, read_uploads
-from ..errors import QAError
+from ..chat import Archive, one_line, read_uploads, uploaded_blobs
+from ..errors import IssueConflict, QAError
 from ..index import write
+from ..inputs import upload_defaults
 from ..parse import ParseError
 from ..render import text
 
 log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = [".txt", ".pdf", ".html", ".htm", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"]  # read by content
+CSS = """
+#qa-issues .virtual-table-viewport { overflow-x: auto; overscroll-behavior-x: contain; scrollbar-width: thin; }
+#qa-issues th, #qa-issues td { white-space: nowrap; }
+#qa-remove-choice input { padding-right: 28px; text-overflow: ellipsis; }
+"""  # a phone: the issues table scrolls sideways inside its box; the remove choice stops before the dropdown arrow
+REPLACE_LABEL = "Replace an issue already indexed from another file"
+FORMATS_NOTE = (
+    "One issue per text file: `## ` before each article title, `### ` before a subtitle, a blank line between"
+    " paragraphs (UTF-8, GB18030/GBK or UTF-16; HTML inside a .txt is read as HTML). Also HTML pages, PDF, Word"
+    " .docx and scans (PNG, JPEG, TIFF; read by OCR): the pages of one day uploaded together make one issue."
+    " Date as YYYY-MM-DD. Fields left empty are taken from the files: the date from the file name"
+    " (株洲日报-2021-05-08.txt) or the masthead, the paper from the bylines, the id from paper and date."
+)
+
+
+def form_value(value) -> str | None:
+    """A form field as the write takes it: its text, stripped; None when empty (then taken from the files)."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def conflict_note(e: IssueConflict, parsed: list, archive: Archive) -> str:
+    """The page's words for an upload whose issue id is taken by another file: the checkbox and the id field, not the
+    CLI's flags."""
+    indexed = {i["issue_id"]: i["source_hash"] for i in archive.issues()}
+    taken = [i.issue_id for i in parsed if indexed.get(i.issue_id, i.source_hash) != i.source_hash]
+    if not taken:
+        return one_line(e)
+    return (
+        f"issue {taken[0]!r} is already indexed from a different file; tick “{REPLACE_LABEL}” to swap it, or type"
+        " another issue id"
+    )
 
 
 def issue_rows(issues: list[dict]) -> list[list]:
@@ -55,17 +87,31 @@ def archive_controls(gr, archive: Archive, archive_views, shown: list):
     """The Archive tab's upload, add and remove controls and their endpoints (/add_issues, /remove_issue):
     (the note they write, the issue-to-remove choice). Not built at all for a read-only chat."""
 
-    def add_issues(files, replace, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
+    def add_issues(
+        files,
+        replace,
+        date=None,
+        paper=None,
+        issue_id=None,
+        defaults=None,
+        progress=gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
+    ):
         files = [files] if isinstance(files, str | dict) else list(files or [])
         if not files:
             return archive_views("Choose one or more issue files first.") + (None,)
         progress(0.1, desc="Reading files")
-        parsed, lines = read_uploads(files)
+        issue_id = form_value(issue_id)
+        if issue_id == (defaults or {}).get("issue_id"):  # the id shown, not typed: made from the date and paper given
+            issue_id = None
+        parsed, lines = read_uploads(files, issue_id=issue_id, date=form_value(date), paper=form_value(paper))
         if parsed:
             progress(0.5, desc=f"Embedding and indexing {len(parsed)} issue(s)")
             try:
                 reports = write(archive.path, parsed, model=archive.model, replace=replace is True, progress=True)
                 lines = [f"✓ {r}" for r in reports] + lines
+            except IssueConflict as e:
+                log.warning("refused an upload: %s", one_line(e))
+                lines = [f"✗ nothing was added: {conflict_note(e, parsed, archive)}"] + lines
             except (QAError, ParseError, ValueError) as e:
                 log.warning("refused an upload: %s", one_line(e))
                 lines = [f"✗ nothing was added: {one_line(e)}"] + lines
@@ -73,6 +119,12 @@ def archive_controls(gr, archive: Archive, archive_views, shown: list):
                 log.exception("adding issues failed")
                 lines = [f"✗ nothing was added ({type(e).__name__}); the server log has the details."] + lines
         return archive_views(text("\n\n".join(lines))) + (None,)
+
+    def prefill(files):
+        """The form's fields for the files just chosen: what they would be indexed with."""
+        blobs, _ = uploaded_blobs([files] if isinstance(files, str | dict) else list(files or []))
+        found = upload_defaults(blobs) if blobs else {}
+        return found.get("date", ""), found.get("paper", ""), found.get("issue_id", ""), found
 
     def ask_remove(issue_id):
         if not issue_id:
@@ -102,10 +154,15 @@ def archive_controls(gr, archive: Archive, archive_views, shown: list):
             files = gr.File(
                 file_count="multiple",
                 file_types=UPLOAD_TYPES,
-                label="Issue files: text, PDF, HTML, Word, scans (pages of one day together: one issue)",
+                label="Issue files",  # the note below says which (a long label runs under the icons on a phone)
                 elem_id="qa-upload",
             )
-            replace = gr.Checkbox(label="Replace an issue already indexed from another file")
+            with gr.Row():
+                date = gr.Textbox(label="Date", placeholder="YYYY-MM-DD", elem_id="qa-date", min_width=120)
+                paper = gr.Textbox(label="Paper", placeholder="from the bylines", elem_id="qa-paper", min_width=120)
+                issue_id = gr.Textbox(label="Issue id", placeholder="paper-date", elem_id="qa-issue-id", min_width=120)
+            gr.Markdown(FORMATS_NOTE, elem_id="qa-formats")
+            replace = gr.Checkbox(label=REPLACE_LABEL, elem_id="qa-replace")
             add = gr.Button("Add to archive", variant="primary", elem_id="qa-add")
         with gr.Column():
             remove_choice = gr.Dropdown(
@@ -124,9 +181,11 @@ def archive_controls(gr, archive: Archive, archive_views, shown: list):
     note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
 
     views = [note] + shown + [remove_choice]
+    defaults = gr.State({})
+    files.change(prefill, [files], [date, paper, issue_id, defaults], api_visibility="private", queue=False)
     add.click(
         add_issues,
-        [files, replace],
+        [files, replace, date, paper, issue_id, defaults],
         views + [files],
         api_name="add_issues",
         concurrency_limit=1,

@@ -170,9 +170,12 @@ def launch(
     threading.Thread(target=archive.warm_up, daemon=True).start()  # overlaps the import of gradio
     from starlette.middleware import Middleware
 
+    from .api import answer_endpoint, mount_api
+    from .archive import CSS as ARCHIVE_CSS
     from .page import build
 
     demo = build(path, model, archive=archive, read_only=access.read_only)
+    answer_endpoint(demo, archive)
     demo.queue(default_concurrency_limit=concurrency)
     limit, names = max_issue_bytes(), {fn.api_name for fn in demo.fns.values() if fn.api_name}
     demo.launch(
@@ -181,7 +184,7 @@ def launch(
         auth=access.users or None,
         auth_message="报纸问答 · Newspaper QA: 请用服务器启动时给定的用户名和密码登录 (log in with the user and password the server was started with).",
         theme=theme(),
-        css=CSS,
+        css=CSS + ARCHIVE_CSS,
         head=HEAD,
         quiet=True,
         show_error=False,
@@ -197,6 +200,7 @@ def launch(
         },
         prevent_thread_lock=True,
     )
+    mount_api(demo.server_app, archive, access.users, concurrency)
     if not quiet:
         host = f"[{access.host}]" if ":" in access.host else access.host
         print(f"app: {access.describe(f'http://{host}:{demo.server_port}/')}", file=sys.stderr, flush=True)
