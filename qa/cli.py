@@ -148,11 +148,24 @@ def cmd_index_copy(args) -> int:
     return 0
 
 
+def filter_options(sp) -> None:
+    sp.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    sp.add_argument("--paper", action="append", metavar="PAPER", help="search only this paper's issues (repeatable)")
+    sp.add_argument(
+        "--since", metavar="DATE", help="search only issues of this date or later (YYYY-MM-DD, YYYY-MM, YYYY)"
+    )
+    sp.add_argument("--until", metavar="DATE", help="search only issues of this date or earlier (as --since)")
+
+
+def _filters(args) -> dict:
+    return {"issues": args.issue or None, "papers": args.paper or None, "since": args.since, "until": args.until}
+
+
 def cmd_ask(args) -> int:
     from .index import Index
 
     index = Index.open(_index_dir(args))
-    answer = index.ask(args.question, k=args.k, history=args.history, mode=args.mode, issues=args.issue or None)
+    answer = index.ask(args.question, k=args.k, history=args.history, mode=args.mode, **_filters(args))
     explain = index.explain(answer.understood_as or args.question) if args.explain else None
     if args.json:
         out = {
@@ -212,7 +225,7 @@ def cmd_chat(args) -> int:
             print("(new conversation)\n")
             continue
         try:
-            answer = index.ask(line, k=args.k, history=turns, mode=args.mode, issues=args.issue or None)
+            answer = index.ask(line, k=args.k, history=turns, mode=args.mode, **_filters(args))
         except (QAError, ValueError) as e:
             print(f"qa: error: {e}", file=sys.stderr)
             continue
@@ -400,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    a.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    filter_options(a)
     a.add_argument("--json", action="store_true", help="print JSON")
     a.add_argument(
         "--explain",
@@ -419,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="a conversation on the terminal: each line a question, follow-ups understood")
     c.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     c.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    c.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    filter_options(c)
     common(c, model=False)
     c.set_defaults(func=cmd_chat)
 

@@ -173,7 +173,7 @@ class MilvusWriter:
         out = []
         for n, r in enumerate(rows):
             tokens = r[9]
-            row = dict(zip(keys, r[:8]), id=first_id + n, paper=issue.paper, date=issue.date)
+            row = dict(zip(keys, r[:8]), id=first_id + n, paper=issue.paper or "", date=issue.date)
             row.update(article_title=titles.get(r[1], ""), content_hash=r[8], dense=vectors[r[8]])
             row.update(words=tokens, tokens=" ".join(token_word(t) for t in tokens.split()), chars=_chars(tokens))
             out.append(row)
