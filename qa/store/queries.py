@@ -141,23 +141,18 @@ def passage_count(con: sqlite3.Connection) -> int:
 
 def ids_selected(con: sqlite3.Connection, filters) -> np.ndarray:
     """Ids of the passages of the issues that meet every condition of filters (a qa.store.base.Filters)."""
-    where, args = ["1"], []
+    bounds = [(bound, op) for bound, op in ((filters.since, ">="), (filters.until, "<=")) if bound is not None]
+    where = ["1"] + [f"i.date {op} ?" for _, op in bounds]
     if filters.papers is not None:
         where.append(f"i.paper IN ({','.join('?' * len(filters.papers))})")
-        args += filters.papers
-    for bound, op in ((filters.since, ">="), (filters.until, "<=")):
-        if bound is not None:
-            where.append(f"i.date {op} ?")
-            args.append(bound)
+    args = [bound for bound, _ in bounds] + list(filters.papers or ())
     sql = f"SELECT p.id FROM passages p JOIN issues i ON i.issue_id = p.issue_id WHERE {' AND '.join(where)}"
-    if filters.issues is None:
-        ids = [r[0] for r in con.execute(sql, args)]
-    else:
-        ids = [
-            r[0]
-            for part, marks in _batches(list(filters.issues))
-            for r in con.execute(f"{sql} AND p.issue_id IN ({marks})", [*args, *part])
-        ]
+    issues = [([], "")] if filters.issues is None else _batches(list(filters.issues))
+    ids = [
+        r[0]
+        for part, marks in issues
+        for r in con.execute(sql + (marks and f" AND p.issue_id IN ({marks})"), [*args, *part])
+    ]
     return np.array(sorted(ids), dtype=np.int64)
 
 
