@@ -259,12 +259,13 @@ class MilvusStore:
         source files (a Milvus archive keeps none), no page or OCR confidence."""
         from ...parse import Article, Issue
 
-        (r,) = [r for r in read_issues(self.client, self.names) if r["issue_id"] == issue_id]
+        expr = f"issue_id == {quoted([issue_id])[1:-1]}"
+        (r,) = self.client.query(self.names[1], filter=expr, output_fields=ISSUE_KEYS + ["article_titles"], limit=1)
         issue = Issue(issue_id, r["paper"], r["date"], r["source"], r["source_hash"])
         issue.articles = [Article(no, title) for no, title in r["article_titles"]]
         fields = [*PASSAGE_FIELDS, "content_hash", "words", "dense"]
         rows = sorted(
-            query_all(self.client, self.names[0], f"issue_id == {quoted([issue_id])[1:-1]}", fields),
+            query_all(self.client, self.names[0], expr, fields),
             key=lambda p: p["id"],
         )
         keys = (
