@@ -8,13 +8,14 @@ use these numbers for quality.
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from qa import store
 from qa.chunk import chunk_issue
-from qa.embed import DEFAULT_MODEL, load
+from qa.embed import DEFAULT_MODEL, Embedder, load, register
 from qa.parse import Article, Issue, Paragraph
 from qa.text import split_sentences
 
@@ -80,3 +81,34 @@ def seed_vectors(path: Path, issues: list[Issue], paragraphs, vectors: np.ndarra
             v = vectors[index_of[c.text]] + rng.normal(0, noise, vectors.shape[1]).astype(np.float32)
             seeded[c.content_hash] = (v / np.linalg.norm(v)).astype(np.float32)
     store.seed_vectors(path, DEFAULT_MODEL, seeded)
+
+
+HASHED_MODEL = "bench-hashed-512"
+
+
+class HashedEmbedder(Embedder):
+    """SPEED ONLY, no model: a 512-dimensional unit vector per text drawn from a generator seeded by the text's
+    CRC32 (~20 µs a text), so a 100k-passage build times the store, not USE. Registered by the benches that use it."""
+
+    def __init__(self, model_id: str = HASHED_MODEL):
+        super().__init__(model_id)
+        self._dim = 512
+
+    @property
+    def is_default(self) -> bool:
+        return False
+
+    def encode_here(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for n, t in enumerate(texts):
+            out[n] = np.random.default_rng(zlib.crc32(t.encode("utf-8"))).standard_normal(self._dim)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def encode_sentences(self, texts: list[str]) -> np.ndarray:
+        return self.encode_here(list(texts))
+
+
+def register_hashed() -> str:
+    """Make HASHED_MODEL loadable (qa.embed.register) in this process and its embedding workers."""
+    register(HASHED_MODEL, HashedEmbedder)
+    return HASHED_MODEL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -52,14 +53,36 @@ def _checked_question(question) -> str:
     return question
 
 
-def _issue_list(issues) -> list[str] | None:
-    if issues is None:
+def _names(values, what: str) -> tuple[str, ...] | None:
+    if values is None:
         return None
-    issues = [issues] if isinstance(issues, str) else list(issues)
-    bad = next((i for i in issues if not isinstance(i, str)), None)
+    values = (values,) if isinstance(values, str) else tuple(values)
+    bad = next((v for v in values if not isinstance(v, str)), None)
     if bad is not None:
-        raise ValueError(f"issues must be issue ids (str), not {type(bad).__name__}: {bad!r}")
-    return issues
+        raise ValueError(f"{what} must be {what[:-1]} names (str), not {type(bad).__name__}: {bad!r}")
+    return values
+
+
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _bound(value, pad: str) -> str | None:
+    """An ISO date, year or year-month as a date bound: 2021 → 2021-01-01 (since) or 2021-12-31 (until)."""
+    if value is None:
+        return None
+    if not DATE.match(str(value)):
+        raise ValueError(f"dates are YYYY-MM-DD (or YYYY, YYYY-MM), not {value!r}")
+    return str(value) + pad[len(str(value)) - 4 :]
+
+
+def filters_of(issues=None, papers=None, since=None, until=None) -> store.Filters | None:
+    """The search's filters (None: search everything): issue ids, paper names, dates from since to until inclusive."""
+    f = store.Filters(
+        _names(issues, "issues"), _names(papers, "papers"), _bound(since, "-01-01"), _bound(until, "-12-31")
+    )
+    if f.since and f.until and f.since > f.until:
+        raise ValueError(f"since {since} is after until {until}; give the earlier date first")
+    return None if f == store.Filters() else f
 
 
 class Index:
@@ -133,13 +156,17 @@ class Index:
         return self.store.passage_count()
 
     # ----- search -----
-    def search(self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None) -> list[Passage]:
-        """The k best passages for the question, best first; issues: an issue id or a list of them."""
-        question, k, issues = _checked_question(question), _checked_k(k), _issue_list(issues)
+    def search(
+        self, question: str, k: int = 5, *, mode: str = "hybrid", issues=None, papers=None, since=None, until=None
+    ) -> list[Passage]:
+        """The k best passages for the question, best first. Filters: issues (an issue id or a list of them), papers
+        (a paper's name or a list), since/until (dates YYYY-MM-DD, YYYY-MM or YYYY, inclusive)."""
+        question, k = _checked_question(question), _checked_k(k)
+        filters = filters_of(issues, papers, since, until)
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         files = self.search_files()
-        allowed = None if issues is None else self.store.passage_ids(issues)
+        allowed = None if filters is None else self.store.select(filters)
         if allowed is not None and not len(allowed):
             return []
         terms = [t.candidates for t in self.translate(question)] if mode != "dense" else None
@@ -189,8 +216,20 @@ class Index:
         n = files.document_frequency(term) or (files.character_frequency(term) if len(term) == 1 else 0)
         return float(np.log((len(files.ids) + 1) / (n + 0.5)))
 
-    def ask(self, question: str, k: int = 5, *, history: list[str] | None = None, mode: str = "hybrid", issues=None):
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        history: list[str] | None = None,
+        mode: str = "hybrid",
+        issues=None,
+        papers=None,
+        since=None,
+        until=None,
+    ):
         """The short answer (qa.Answer: text or None, supporting sentence, passage with citation, confidence).
+        issues, papers, since, until: the filters of search.
 
         history: the user's earlier questions in this conversation, oldest first; a follow-up is answered as
         qa.followup resolves it, and Answer.understood_as says how (None when the question stood alone)."""
@@ -198,7 +237,9 @@ class Index:
 
         understood = resolve(question, history, self.translate) if history else None
         asked = understood or question
-        answer = self.answer(asked, self.search(asked, k=k, mode=mode, issues=issues))
+        answer = self.answer(
+            asked, self.search(asked, k=k, mode=mode, issues=issues, papers=papers, since=since, until=until)
+        )
         answer.question, answer.understood_as = question, understood
         return answer
 

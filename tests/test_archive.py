@@ -576,3 +576,74 @@ def test_copy_into_milvus_and_back_keeps_every_passage_and_gives_the_same_search
     assert results[0] == results[1] == results[2]
     problems, _ = store.check(back)
     assert problems == []
+
+
+def test_copy_of_a_synthetic_archive_into_milvus_and_back_gives_the_same_passages_in_the_same_order(tmp_path):
+    """bench/synthetic.py's archive (20 issues, 720 passages; its vectors: seeded random ones with noise per copy, so
+    no two passages tie) copied into milvus-lite and back: 30 questions get the same passage ids in the same order
+    from all three (bench/milvus.py --parts copy does this with 1000 issues and 200 questions)."""
+    pytest.importorskip("milvus_lite")
+    from bench.synthetic import base_paragraphs, seed_vectors, synthetic_issues
+
+    paras = base_paragraphs(300)
+    vectors = np.random.default_rng(0).standard_normal((len(paras), 512)).astype(np.float32)
+    issues = synthetic_issues(20 * 36, paras)
+    source, where, back = tmp_path / "index", f"milvus://{tmp_path}/milvus/archive.db", tmp_path / "back"
+    seed_vectors(source, issues, paras, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    archive.add(source, issues)
+    archive.copy(source, where)
+    archive.copy(where, back)
+    questions = [text[:24] for _, text in paras[:30]]
+    results = []
+    for at in (source, where, back):
+        with closing(Index.open(store=str(at))) as index:
+            assert len(index) == 720
+            results.append(
+                [[(h.id, h.issue_id, h.article_no, h.paragraph_no) for h in index.search(q)] for q in questions]
+            )
+    assert results[0] == results[1] == results[2]
+
+
+def test_search_filters_by_paper_and_date_range_run_in_the_store(at, files):
+    """Filters by paper and dates (inclusive; an issue of unknown date is outside any range) run in the store — in
+    Milvus as a filter expression on `paper` (the partition key) and `date`: only the passages of issues that meet
+    every condition come back (unfiltered, a text printed in several issues comes back once)."""
+    other = parse_file(files["B"])
+    other.paper, other.issue_id = "湘江晚报", "湘江晚报-2021-05-10"
+    archive.add(at, [parse_file(files["B"]), other])
+    with closing(Index.open(store=str(at))) as index:
+
+        def found(**filters) -> set[str]:
+            return {h.issue_id for h in index.search("工作", k=500, mode="dense", **filters)}
+
+        assert found(papers="湘江晚报") == {other.issue_id}
+        assert found(papers=["株洲日报"], since="2021-05-10") == {B_ID}
+        assert found(until="2021-05-09") == {A_ID}
+        assert found(since="2021-05", until="2021-05-09") == {A_ID}
+        assert found(papers="株洲日报", since="2021") == {A_ID, B_ID}  # the sample (no date) repeats their texts
+        assert found(issues=[A_ID, B_ID], since="2021-05-10") == {B_ID}
+        assert found(papers="人民日报") == found(until="2020") == set()
+        with pytest.raises(ValueError, match="since 2021-06 is after until 2021-05-01"):
+            index.search("工作", since="2021-06", until="2021-05-01")
+        with pytest.raises(ValueError, match="YYYY-MM-DD"):
+            index.search("工作", since="May 2021")
+
+
+def test_ask_takes_paper_and_date_filters_on_the_command_line(capsys, at):
+    code, out, err = cli(
+        capsys, "ask", "驻村工作队有多少支?", "--store", at, "--paper", "株洲日报", "--since", "2021-05"
+    )
+    cited = [line for line in out.splitlines() if line.startswith("[")]
+    assert code == 0 and cited and all("株洲日报 · 2021-05-09 ·" in line for line in cited), out + err
+    code, out, err = cli(capsys, "ask", "驻村工作队有多少支?", "--store", at, "--until", "2021/05/09")
+    assert code == 1 and "YYYY-MM-DD" in err and err.count("\n") == 1
+
+
+def test_milvus_passages_are_partitioned_by_paper(tmp_path, files):
+    pytest.importorskip("milvus_lite")
+    from qa.store.milvus.client import connect, names
+
+    where = f"milvus://{tmp_path}/archive.db"
+    archive.build(where, [parse_file(files["A"])], model=FAKE_MODEL)
+    fields = {f["name"]: f for f in connect(where).describe_collection(names()[0])["fields"]}
+    assert fields["paper"].get("is_partition_key") is True

@@ -348,7 +348,7 @@ def overlap(a: dict, b: dict) -> bool:
 def test_archive_tab_on_a_phone_scrolls_its_table_in_its_box_and_fills_the_form_from_the_file(phone, tmp_path):
     from playwright.sync_api import expect
 
-    phone.get_by_role("tab", name="Archive").click()
+    phone.get_by_role("tab", name="报纸库").click()
     table = phone.locator("#qa-issues")
     expect(table).to_contain_text("sample-issue")
     phone.locator("#qa-upload input[type=file]").set_input_files(str(new_issue_file(tmp_path)))

@@ -9,11 +9,24 @@ import sys
 from .common import add_common, index_dir
 
 
+def filter_options(sp) -> None:
+    sp.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    sp.add_argument("--paper", action="append", metavar="PAPER", help="search only this paper's issues (repeatable)")
+    sp.add_argument(
+        "--since", metavar="DATE", help="search only issues of this date or later (YYYY-MM-DD, YYYY-MM, YYYY)"
+    )
+    sp.add_argument("--until", metavar="DATE", help="search only issues of this date or earlier (as --since)")
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    return {"issues": args.issue or None, "papers": args.paper or None, "since": args.since, "until": args.until}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from ..index import Index
 
     index = Index.open(index_dir(args))
-    answer = index.ask(args.question, k=args.k, history=args.history, mode=args.mode, issues=args.issue or None)
+    answer = index.ask(args.question, k=args.k, history=args.history, mode=args.mode, **_filters(args))
     explain = index.explain(answer.understood_as or args.question) if args.explain else None
     if args.json:
         out = {
@@ -73,7 +86,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print("(new conversation)\n")
             continue
         try:
-            answer = index.ask(line, k=args.k, history=turns, mode=args.mode, issues=args.issue or None)
+            answer = index.ask(line, k=args.k, history=turns, mode=args.mode, **_filters(args))
         except (QAError, ValueError) as e:
             print(f"qa: error: {e}", file=sys.stderr)
             continue
@@ -111,7 +124,7 @@ def add_parsers(sub) -> None:
     a.add_argument("question")
     a.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    a.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    filter_options(a)
     a.add_argument("--json", action="store_true", help="print JSON")
     a.add_argument(
         "--explain",
@@ -130,6 +143,6 @@ def add_parsers(sub) -> None:
     c = sub.add_parser("chat", help="a conversation on the terminal: each line a question, follow-ups understood")
     c.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     c.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    c.add_argument("--issue", action="append", metavar="ISSUE_ID", help="search only this issue (repeatable)")
+    filter_options(c)
     add_common(c, model=False)
     c.set_defaults(func=cmd_chat)

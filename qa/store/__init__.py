@@ -23,7 +23,7 @@ from . import check as _check
 from . import db as _db
 from . import embedded as _embedded
 from . import transaction as _transaction
-from .base import Backend, Problem, SearchFiles, Store, Writer
+from .base import Backend, Filters, Problem, SearchFiles, Store, Writer
 from .check import verify
 from .db import DB_NAME, FORMAT_VERSION, connect, generation, get_meta, index_models, open_readonly
 from .derived import Derived, preload
@@ -43,6 +43,7 @@ __all__ = [
     "DB_NAME",
     "FORMAT_VERSION",
     "LOCK_NAME",
+    "Filters",
     "MANIFEST",
     "MARK_PREFIX",
     "SOURCES_DIR",

@@ -27,6 +27,27 @@ class Problem:
         return self.message
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Which passages a search may return: those of issues among `issues`, of a paper among `papers`, printed from
+    `since` to `until` (ISO dates, inclusive: an issue of unknown date is outside any range). None: no condition."""
+
+    issues: tuple[str, ...] | None = None
+    papers: tuple[str, ...] | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+def check_known(issue_ids, known: set[str]) -> None:
+    """ValueError naming the first of these issue ids that is not among the known ones."""
+    unknown = sorted(set(issue_ids) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown issue id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''};"
+            f" the indexed ones are listed by Index.issues() (qa index list)"
+        )
+
+
 class SearchFiles(Protocol):
     """The search side of one published generation: lexical (BM25) and dense (cosine) scores by passage id."""
 
@@ -71,6 +92,11 @@ class Store(Protocol):
 
     def passage_ids(self, issue_ids: list[str]) -> np.ndarray:
         """Ids of the passages of these issues (ValueError naming an unknown issue id)."""
+
+    def select(self, filters: Filters):
+        """What this store's SearchFiles take as `allowed` for these filters, with len() = the passages it allows:
+        the passage ids (embedded store) or a filter expression run in Milvus (ValueError naming an unknown issue
+        id)."""
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         """id → the fields of a qa.Passage (id, text, issue_id, paper, date, article_no, article_title,

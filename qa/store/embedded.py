@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import IndexCorrupt, IndexMissing
 from . import derived, queries, sources
+from .base import Filters, check_known
 from .db import connect_readonly, generation, get_meta, index_models, is_index, open_readonly
 
 
@@ -59,14 +60,15 @@ class EmbeddedStore:
             return queries.passage_count(self._con)
 
     def passage_ids(self, issue_ids: list[str]) -> np.ndarray:
+        return self.select(Filters(issues=tuple(issue_ids)))
+
+    def select(self, filters: Filters) -> np.ndarray:
         with self._lock:
-            unknown = sorted(set(issue_ids) - queries.issue_ids(self._con))
-            if unknown:
-                raise ValueError(
-                    f"unknown issue id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''};"
-                    f" the indexed ones are listed by Index.issues() (qa index list)"
-                )
-            return queries.ids_of_issues(self._con, list(issue_ids))
+            if filters.issues is not None:
+                check_known(filters.issues, queries.issue_ids(self._con))
+            if () in (filters.issues, filters.papers):
+                return np.zeros(0, dtype=np.int64)
+            return queries.ids_selected(self._con, filters)
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         with self._lock:

@@ -139,10 +139,20 @@ def passage_count(con: sqlite3.Connection) -> int:
     return con.execute("SELECT count(*) FROM passages").fetchone()[0]
 
 
-def ids_of_issues(con: sqlite3.Connection, issue_ids: list[str]) -> np.ndarray:
-    ids: list[int] = []
-    for part, marks in _batches(issue_ids):
-        ids += [r[0] for r in con.execute(f"SELECT id FROM passages WHERE issue_id IN ({marks})", part)]
+def ids_selected(con: sqlite3.Connection, filters) -> np.ndarray:
+    """Ids of the passages of the issues that meet every condition of filters (a qa.store.base.Filters)."""
+    bounds = [(bound, op) for bound, op in ((filters.since, ">="), (filters.until, "<=")) if bound is not None]
+    where = ["1"] + [f"i.date {op} ?" for _, op in bounds]
+    if filters.papers is not None:
+        where.append(f"i.paper IN ({','.join('?' * len(filters.papers))})")
+    args = [bound for bound, _ in bounds] + list(filters.papers or ())
+    sql = f"SELECT p.id FROM passages p JOIN issues i ON i.issue_id = p.issue_id WHERE {' AND '.join(where)}"
+    issues = [([], "")] if filters.issues is None else _batches(list(filters.issues))
+    ids = [
+        r[0]
+        for part, marks in issues
+        for r in con.execute(sql + (marks and f" AND p.issue_id IN ({marks})"), [*args, *part])
+    ]
     return np.array(sorted(ids), dtype=np.int64)
 
 

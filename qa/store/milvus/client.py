@@ -19,6 +19,7 @@ from ...errors import QAError
 URI = re.compile(r"^(milvus|https?):/")
 PREFIX = os.environ.get("QA_MILVUS_COLLECTION", "qa")
 TEXT_MAX = 65535
+PARTITIONS = int(os.environ.get("QA_MILVUS_PARTITIONS", "16"))  # papers are hashed into this many (Milvus's default)
 PLACEHOLDER = [0.0, 0.0]
 _clients: dict[str, object] = {}
 _lock = threading.Lock()
@@ -157,7 +158,8 @@ def lexical_kind() -> str:
 
 
 def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
-    """The passages collection for vectors of dim: scalar metadata, the text, the lexical tokens as hashed words
+    """The passages collection for vectors of dim, partitioned by paper (a search within one paper reads only its
+    partition): scalar metadata, the text, the lexical tokens as hashed words
     (BM25 by Milvus into `lexical`), CJK characters inside words (into `char_lexical`: document frequencies are
     counted as BM25 hits, which the sparse inverted index answers without reading rows), the dense vector."""
     from pymilvus import DataType, Function, FunctionType
@@ -165,7 +167,9 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     _varchar(schema, "issue_id", 256)
-    for name in ("paper", "date", "kind", "section", "article_title"):
+    # a partition key cannot be null: "" stands for an unknown paper (read back as None)
+    _varchar(schema, "paper", 1024, is_partition_key=True)
+    for name in ("date", "kind", "section", "article_title"):
         _varchar(schema, name, 1024, nullable=True)
     for name in ("article_no", "paragraph_no", "part_no"):
         schema.add_field(name, DataType.INT64)
@@ -205,9 +209,9 @@ def create_passages(client, where: str, dim: int, prefix: str = PREFIX) -> None:
         "lexical", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_k1": BM25_K1, "bm25_b": BM25_B}
     )
     index.add_index("char_lexical", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    for name in ("issue_id", "content_hash"):
+    for name in ("issue_id", "content_hash", "paper", "date"):
         index.add_index(name, index_type="INVERTED")
-    client.create_collection(names(prefix)[0], schema=schema, index_params=index)
+    client.create_collection(names(prefix)[0], schema=schema, index_params=index, num_partitions=PARTITIONS)
 
 
 def query_all(client, collection: str, filter: str, fields: list[str], batch: int = 4096) -> list[dict]:

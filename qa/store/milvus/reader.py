@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import IndexMissing, QAError
+from ..base import Filters, check_known
 from .client import char_word, connect, has, names, query_all, quoted, token_word
 
 PASSAGE_FIELDS = [
@@ -26,6 +27,7 @@ PASSAGE_FIELDS = [
 ]
 ISSUE_KEYS = ["issue_id", "paper", "date", "articles", "passages", "source", "source_hash", "added_at"]
 LEXICAL_LIMIT = 1000  # BM25 hits fetched per query: the fusion uses the best 100-400
+ONLY_ID = ["id"]  # a search's output fields: with none named, milvus-lite returns every field (~30x slower)
 
 
 def read_meta(client, prefix_names) -> dict[str, str]:
@@ -45,7 +47,36 @@ def read_issues(client, prefix_names, states=("done",)) -> list[dict]:
     return rows
 
 
-def _id_filter(allowed: np.ndarray | None) -> str:
+@dataclass(frozen=True)
+class MilvusFilter:
+    """A search's filters as a Milvus filter expression (what MilvusStore.select gives as `allowed`); len() is the
+    number of passages it allows."""
+
+    expr: str
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def filter_expr(filters: Filters) -> str:
+    """issue_id in [...] and paper in [...] and date >= "..." and date <= "...": the conditions given."""
+    parts = [
+        f"{name} in {quoted(values)}"
+        for name, values in (("issue_id", filters.issues), ("paper", filters.papers))
+        if values is not None
+    ]
+    parts += [
+        f"date {op} {quoted([bound])[1:-1]}"
+        for bound, op in ((filters.since, ">="), (filters.until, "<="))
+        if bound is not None
+    ]
+    return " and ".join(parts)
+
+
+def _id_filter(allowed: np.ndarray | MilvusFilter | None) -> str:
+    if isinstance(allowed, MilvusFilter):
+        return allowed.expr
     return "" if allowed is None else f"id in {[int(i) for i in allowed]}"
 
 
@@ -76,6 +107,7 @@ class MilvusFiles:
             anns_field="lexical",
             limit=min(LEXICAL_LIMIT, len(self.ids)),
             filter=_id_filter(allowed),
+            output_fields=ONLY_ID,
             search_params={"metric_type": "BM25"},
         )[0]
         for h in hits:
@@ -96,6 +128,7 @@ class MilvusFiles:
             anns_field="dense",
             limit=min(n, len(self.ids), 16384),
             filter=_id_filter(allowed),
+            output_fields=ONLY_ID,
             search_params={"metric_type": "IP", "params": {"ef": max(128, n)}},
         )[0]
         return {int(h["id"]): float(h["distance"]) for h in hits}
@@ -115,7 +148,7 @@ class MilvusFiles:
                 data=[word],
                 anns_field=field,
                 limit=min(16384, max(1, len(self.ids))),
-                output_fields=[],
+                output_fields=ONLY_ID,
                 search_params={"metric_type": "BM25"},
             )[0]
             self._df[key] = len(hits)
@@ -170,21 +203,30 @@ class MilvusStore:
         return int(rows[0]["count(*)"])
 
     def passage_ids(self, issue_ids: list[str]) -> np.ndarray:
-        known = {r["issue_id"] for r in read_issues(self.client, self.names)}
-        unknown = sorted(set(issue_ids) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown issue id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''};"
-                f" the indexed ones are listed by Index.issues() (qa index list)"
-            )
-        rows = query_all(self.client, self.names[0], f"issue_id in {quoted(issue_ids)}", ["id"])
+        expr = self.select(Filters(issues=tuple(issue_ids))).expr
+        rows = query_all(self.client, self.names[0], expr, ["id"])
         return np.array(sorted(int(r["id"]) for r in rows), dtype=np.int64)
+
+    def select(self, filters: Filters) -> MilvusFilter:
+        """The filters as a Milvus expression: run by Milvus on every search (a paper condition searches only that
+        paper's partitions: `paper` is the passages' partition key)."""
+        if filters.issues:
+            rows = self.client.query(
+                self.names[1],
+                filter=f'issue_id in {quoted(filters.issues)} and state == "done"',
+                output_fields=["issue_id"],
+                limit=len(filters.issues),
+            )
+            check_known(filters.issues, {r["issue_id"] for r in rows})
+        expr = filter_expr(filters)
+        count = self.client.query(self.names[0], filter=expr, output_fields=["count(*)"])[0]["count(*)"]
+        return MilvusFilter(expr, int(count))
 
     def passages(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
             return {}
         rows = self.client.get(self.names[0], ids=[int(i) for i in ids], output_fields=PASSAGE_FIELDS)
-        return {int(r["id"]): {k: r[k] for k in PASSAGE_FIELDS} for r in rows}
+        return {int(r["id"]): {**{k: r[k] for k in PASSAGE_FIELDS}, "paper": r["paper"] or None} for r in rows}
 
     def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:
         expr = (
@@ -217,12 +259,13 @@ class MilvusStore:
         source files (a Milvus archive keeps none), no page or OCR confidence."""
         from ...parse import Article, Issue
 
-        (r,) = [r for r in read_issues(self.client, self.names) if r["issue_id"] == issue_id]
+        expr = f"issue_id == {quoted([issue_id])[1:-1]}"
+        (r,) = self.client.query(self.names[1], filter=expr, output_fields=ISSUE_KEYS + ["article_titles"], limit=1)
         issue = Issue(issue_id, r["paper"], r["date"], r["source"], r["source_hash"])
         issue.articles = [Article(no, title) for no, title in r["article_titles"]]
         fields = [*PASSAGE_FIELDS, "content_hash", "words", "dense"]
         rows = sorted(
-            query_all(self.client, self.names[0], f"issue_id == {quoted([issue_id])[1:-1]}", fields),
+            query_all(self.client, self.names[0], expr, fields),
             key=lambda p: p["id"],
         )
         keys = (

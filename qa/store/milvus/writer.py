@@ -49,6 +49,8 @@ class MilvusWriter:
         self._meta = read_meta(self.client, self.names)
         self.generation = int(self._meta.get("generation", 0))
         self._issues = {r["issue_id"]: r for r in read_issues(self.client, self.names, ("done", "removing"))}
+        # an issue with no record in any state has no passages (its record is written before them, deleted after)
+        self._recorded = set(self._issues) | {r["issue_id"] for r in read_issues(self.client, self.names, ("adding",))}
         self._new_meta: dict[str, str] = {}
         self._adds: dict[str, tuple] = {}  # issue id → (issue, rows, added_at)
         self._removes: set[str] = set()
@@ -173,7 +175,7 @@ class MilvusWriter:
         out = []
         for n, r in enumerate(rows):
             tokens = r[9]
-            row = dict(zip(keys, r[:8]), id=first_id + n, paper=issue.paper, date=issue.date)
+            row = dict(zip(keys, r[:8]), id=first_id + n, paper=issue.paper or "", date=issue.date)
             row.update(article_title=titles.get(r[1], ""), content_hash=r[8], dense=vectors[r[8]])
             row.update(words=tokens, tokens=" ".join(token_word(t) for t in tokens.split()), chars=_chars(tokens))
             out.append(row)
@@ -216,7 +218,8 @@ class MilvusWriter:
     def _apply_adds(self, passages: dict[str, list[dict]]) -> None:
         for issue_id, (issue, rows, added_at) in self._adds.items():
             self._upsert(self.names[1], [self._issue_row(issue, rows, added_at, "adding")])
-            self._delete_passages(issue_id)
+            if issue_id in self._recorded:  # a new issue has none: a delete by filter scans the whole collection
+                self._delete_passages(issue_id)
             for start in range(0, len(passages[issue_id]), INSERT_BATCH):
                 self.client.insert(self.names[0], passages[issue_id][start : start + INSERT_BATCH])
             self._upsert(self.names[1], [self._issue_row(issue, rows, added_at, "done")])
