@@ -1,4 +1,5 @@
-"""The web chat's words, in Chinese (the default) and English: one table, the same keys in both languages."""
+"""The web page's words (the chat and the Archive tab), in Chinese (the default) and English: one table, the same
+keys in both languages."""
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -51,6 +52,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "question_heading": "问",
         "answer_heading": "答",
         "citations_heading": "出处",
+        "issues_table": "已收录的报纸",
+        "col_issue": "期号",
+        "col_paper": "报纸",
+        "col_date": "日期",
+        "col_articles": "文章数",
+        "col_passages": "段落数",
+        "col_added": "添加时间",
+        "choice_passages": "{n} 个段落",
+        "upload": "报纸文件",
+        "date": "日期",
+        "date_placeholder": "如 2021-05-09",
+        "paper": "报纸名称",
+        "paper_placeholder": "取自署名",
+        "issue_id": "期号",
+        "issue_id_placeholder": "报纸名称-日期",
+        "formats": "每个文本文件为一期报纸:文章标题前加 `## `,副标题前加 `### `,段与段之间空一行(UTF-8、GB18030/GBK"
+        " 或 UTF-16 编码;.txt 中的 HTML 按 HTML 读取)。也可上传 HTML 网页、PDF、Word .docx 和扫描件(PNG、JPEG、TIFF,"
+        "经 OCR 识别):同一天的各版一起上传,合为一期。日期格式为 YYYY-MM-DD。留空的栏目从文件中读取:日期取自文件名"
+        "(株洲日报-2021-05-08.txt)或报头,报纸名称取自署名,期号由报纸名称和日期生成。",
+        "replace": "替换已从其他文件索引的同一期",
+        "add": "添加到报纸库",
+        "remove_choice": "要删除的一期",
+        "remove": "删除这一期…",
+        "confirm_yes": "确定删除",
+        "cancel": "取消",
+        "choose_files": "请先选择一个或多个报纸文件。",
+        "reading": "正在读取文件",
+        "indexing": "正在向量化并索引 {n} 期报纸",
+        "refused": "✗ 未添加任何内容:{why}",
+        "add_failed": "✗ 未添加任何内容({kind});详情见服务器日志。",
+        "conflict": "期号 {issue} 已从另一个文件索引;如要替换,请勾选“{replace}”,或填写另一个期号",
+        "no_such_issue": "报纸库中没有 {issue} 这一期。",
+        "confirm_remove": "从报纸库删除 <b>{issue}</b>({n} 个段落)?评价记录会保留;之后仍可从原文件重新添加。",
+        "choose_remove": "请选择要删除的一期。",
     },
     "en": {
         "title": "## Newspaper QA · 报纸问答\nAsk the archive in Chinese or English: the short answer first, "
@@ -102,6 +137,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "question_heading": "Q",
         "answer_heading": "A",
         "citations_heading": "Citations",
+        "issues_table": "Indexed issues",
+        "col_issue": "Issue",
+        "col_paper": "Paper",
+        "col_date": "Date",
+        "col_articles": "Articles",
+        "col_passages": "Passages",
+        "col_added": "Added",
+        "choice_passages": "{n} passages",
+        "upload": "Issue files",
+        "date": "Date",
+        "date_placeholder": "YYYY-MM-DD",
+        "paper": "Paper",
+        "paper_placeholder": "from the bylines",
+        "issue_id": "Issue id",
+        "issue_id_placeholder": "paper-date",
+        "formats": "One issue per text file: `## ` before each article title, `### ` before a subtitle, a blank line"
+        " between paragraphs (UTF-8, GB18030/GBK or UTF-16; HTML inside a .txt is read as HTML). Also HTML pages, PDF,"
+        " Word .docx and scans (PNG, JPEG, TIFF; read by OCR): the pages of one day uploaded together make one issue."
+        " Date as YYYY-MM-DD. Fields left empty are taken from the files: the date from the file name"
+        " (株洲日报-2021-05-08.txt) or the masthead, the paper from the bylines, the id from paper and date.",
+        "replace": "Replace an issue already indexed from another file",
+        "add": "Add to archive",
+        "remove_choice": "Issue to remove",
+        "remove": "Remove issue…",
+        "confirm_yes": "Yes, remove it",
+        "cancel": "Cancel",
+        "choose_files": "Choose one or more issue files first.",
+        "reading": "Reading files",
+        "indexing": "Embedding and indexing {n} issue(s)",
+        "refused": "✗ nothing was added: {why}",
+        "add_failed": "✗ nothing was added ({kind}); the server log has the details.",
+        "conflict": "issue {issue} is already indexed from a different file; tick “{replace}” to swap it, or type"
+        " another issue id",
+        "no_such_issue": "No issue {issue} in the archive.",
+        "confirm_remove": "Remove <b>{issue}</b> ({n} passages) from the archive? Its feedback stays; the issue can be"
+        " added again from its file.",
+        "choose_remove": "Choose an issue to remove.",
     },
 }
 

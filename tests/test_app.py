@@ -254,7 +254,7 @@ def test_upload_search_and_remove_an_issue(app, tmp_path):
 
 def test_date_paper_and_id_typed_in_the_archive_form_are_used_in_the_citations(app, tmp_path):
     """An undated file with a date, paper and id typed in the form: its citations carry them; the same id from another
-    file is refused naming the page's Replace checkbox, not the command line's flags."""
+    file is refused naming the page's Replace checkbox (替换…), not the command line's flags, in the page's Chinese."""
     from gradio_client import handle_file
 
     c = app["client"]
@@ -268,8 +268,8 @@ def test_date_paper_and_id_typed_in_the_archive_form_are_used_in_the_citations(a
 
     note, *_ = c.predict([handle_file(str(SAMPLE))], False, "2021-06-01", "", "", api_name="/add_issues")
     assert note == (
-        "✗ nothing was added: issue '株洲日报-2021-06-01' is already indexed from a different file; tick “Replace an"
-        " issue already indexed from another file” to swap it, or type another issue id"
+        "✗ 未添加任何内容:期号 '株洲日报-2021-06-01' 已从另一个文件索引;如要替换,请勾选“替换已从其他文件索引的同一期”,"
+        "或填写另一个期号"
     )
     note, table, *_ = c.predict(
         [handle_file(str(path))], False, "2021-06-02", "Zhuzhou Daily", "zzrb-june", api_name="/add_issues"

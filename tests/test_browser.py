@@ -282,11 +282,11 @@ def test_upload_and_remove_an_issue(page, tmp_path):
 
     # the newest issue is the one offered for removal; removing asks first
     page.locator("#qa-remove").click()
-    expect(page.get_by_text("Remove 株洲日报-2021-05-09 (")).to_be_visible()
+    expect(page.get_by_text("从报纸库删除 株洲日报-2021-05-09(")).to_be_visible()
     page.locator("#qa-confirm").click()
     expect(page.locator("#qa-note")).to_contain_text("株洲日报-2021-05-09: removed", timeout=60_000)
     expect(table).not_to_contain_text("2021-05-09")
-    expect(page.get_by_text("Remove 株洲日报-2021-05-09 (")).not_to_be_visible()
+    expect(page.get_by_text("从报纸库删除 株洲日报-2021-05-09(")).not_to_be_visible()
     assert page.external == []
 
 
@@ -362,7 +362,7 @@ def test_archive_tab_on_a_phone_scrolls_its_table_in_its_box_and_fills_the_form_
     widths = viewport.evaluate("e => [e.clientWidth, e.scrollWidth, getComputedStyle(e).overflowX]")
     assert widths[1] > widths[0] and widths[2] == "auto"  # wider than the phone: it scrolls inside its box
     added = table.locator("th").last
-    assert added.bounding_box()["x"] > 390  # the last column, "Added", starts off screen ...
+    assert added.bounding_box()["x"] > 390  # the last column, 添加时间 (added), starts off screen ...
     viewport.evaluate("e => e.scrollTo(e.scrollWidth, 0)")
     expect(added).to_be_in_viewport()  # ... and is reached by scrolling the table, not the page
     viewport.evaluate("e => e.scrollTo(0, 0)")
@@ -375,5 +375,12 @@ def test_archive_tab_on_a_phone_scrolls_its_table_in_its_box_and_fills_the_form_
         text, phone.locator("#qa-remove-choice .icon-wrap").bounding_box()
     )  # text stops before the arrow
     assert choice.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+    expect(phone.locator("#qa-add")).to_have_text("添加到报纸库")  # Chinese by default ...
+    expect(phone.locator("#qa-upload")).to_contain_text("报纸文件")
+    expect(phone.locator("#qa-replace")).to_contain_text("替换已从其他文件索引的同一期")
     shot(phone, "archive-phone.png")
+    phone.locator("#qa-lang").click()  # ... and English after the toggle
+    expect(phone.locator("#qa-add")).to_have_text("Add to archive")
+    expect(phone.locator("#qa-remove")).to_have_text("Remove issue…")
+    expect(table.locator("th").last).to_contain_text("Added")
     assert phone.external == []

@@ -10,7 +10,7 @@ from ..index import MAX_QUESTION_CHARS
 from ..render import text
 from ..search import MODES
 from ..strings import LANG_NAMES, lang_of, say
-from .archive import archive_controls, issue_choices, issue_rows
+from .archive import archive_controls, issue_choices, issue_table
 from .conversation import STORAGE_KEY, export_files, restored, saved
 from .server import SCROLL_TO_NEWEST, checked_blocks
 
@@ -38,10 +38,10 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
 
     archive = archive or Archive(path, model, editable=not read_only)
 
-    def archive_views(note: str = ""):
+    def archive_views(note: str = "", lang: str = "zh"):
         issues = archive.issues()
-        choices = issue_choices(issues)
-        views = [note, issue_rows(issues), gr.update(choices=choices, value=[]), status_line(archive)]
+        choices = issue_choices(issues, lang)
+        views = [note, issue_table(issues, lang), gr.update(choices=choices, value=[]), status_line(archive, lang)]
         if archive.editable:
             views.append(gr.update(choices=choices, value=issues[0]["issue_id"] if issues else None))
         return tuple(views)
@@ -175,23 +175,35 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                     mode = gr.Radio(list(MODES), value="hybrid", label=say("zh", "mode"), info=say("zh", "mode_info"))
                     status = gr.HTML(elem_id="qa-status", js_on_load=None)
         with gr.Tab(say("zh", "tab_archive"), id="archive") as archive_tab:
-            issue_table = gr.Dataframe(
-                headers=["Issue", "Paper", "Date", "Articles", "Passages", "Added"],
+            table = gr.Dataframe(
+                issue_table([]),
                 interactive=False,
                 datatype="str",  # shown as text: a paper named **x** or $$x$$ is shown so
                 latex_delimiters=[],
-                label="Indexed issues",
+                label=say("zh", "issues_table"),
                 elem_id="qa-issues",
             )
             if archive.editable:
-                note, remove_choice = archive_controls(gr, archive, archive_views, [issue_table, issue_filter, status])
+                shown = [table, issue_filter, status]
+                note, remove_choice, archive_worded, archive_relabel = archive_controls(
+                    gr, archive, archive_views, shown, language
+                )
             else:
-                gr.Markdown(say("zh", "read_only"))
+                archive_worded = [gr.Markdown(say("zh", "read_only"))]
+
+                def archive_relabel(lang):
+                    return (say(lang, "read_only"),)
+
                 note = gr.HTML(elem_id="qa-note", elem_classes=["qa-lines"], js_on_load=None)
 
         def relabel(lang):
             """Every word of the page in lang."""
             lang = lang_of(lang)
+            issues = archive.issues()
+            return (*chat_words(lang, issues), gr.update(label=say(lang, "issues_table"), value=issue_table(issues, lang)),
+                    *archive_relabel(lang))  # fmt: skip
+
+        def chat_words(lang, issues):
             return (
                 say(lang, "title"),
                 gr.update(label=say(lang, "tab_ask")),
@@ -209,13 +221,16 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
                 say(lang, "comment_send"),
                 say(lang, "settings"),
                 gr.update(label=say(lang, "k"), info=say(lang, "k_info")),
-                gr.update(label=say(lang, "issues"), info=say(lang, "issues_info")),
+                gr.update(
+                    label=say(lang, "issues"), info=say(lang, "issues_info"), choices=issue_choices(issues, lang)
+                ),
                 gr.update(label=say(lang, "mode"), info=say(lang, "mode_info")),
                 status_line(archive, lang),
             )
 
         worded = [title, ask_tab, archive_tab, chat, question, send, chips, new, export, as_md, as_json, explain_box]
-        worded += [comment, comment_send, settings, k, issue_filter, mode, status]  # in the order relabel() words them
+        worded += [comment, comment_send, settings, k, issue_filter, mode, status, table]  # in relabel()'s order
+        worded += archive_worded
 
         def switch(lang, history, records):
             """The other language: the page's words, the toggle (naming the language it switches to), kept."""
@@ -268,8 +283,8 @@ def build(path: str | Path, model: str | None = None, *, archive: Archive | None
         for event in (comment.submit, comment_send.click):
             event(on_comment, [rated, comment, language], [comment], api_visibility="private")
         gr.api(list_issues, api_name="issues")
-        views = [note, issue_table, issue_filter, status] + ([remove_choice] if archive.editable else [])
-        demo.load(lambda: archive_views(), None, views, api_visibility="private")
+        views = [note, table, issue_filter, status] + ([remove_choice] if archive.editable else [])
+        demo.load(lambda value: archive_views("", restored(value)[2]), [kept], views, api_visibility="private")
         demo.load(restore, [kept], [chat, records, *worded, toggle, language], api_visibility="private").then(
             None, js=SCROLL_TO_NEWEST
         )
