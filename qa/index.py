@@ -59,7 +59,8 @@ def _names(values, what: str) -> tuple[str, ...] | None:
     values = (values,) if isinstance(values, str) else tuple(values)
     bad = next((v for v in values if not isinstance(v, str)), None)
     if bad is not None:
-        raise ValueError(f"{what} must be {what[:-1]} names (str), not {type(bad).__name__}: {bad!r}")
+        kind = "issue ids" if what == "issues" else f"{what[:-1]} names"
+        raise ValueError(f"{what} must be {kind} (str), not {type(bad).__name__}: {bad!r}")
     return values
 
 

@@ -40,7 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_passage": "报纸库中没有与这个问题相符的段落。请换个说法,或检索更多期报纸。",
         "empty_question": "请先输入问题。",
         "not_text": "问题必须是文字。",
-        "too_long": "这个问题有 {n} 个字符;请控制在 {limit} 个字符以内(问题仍在输入框中)。",
+        "too_long": "这个问题有 {n} 个字符;请控制在 {limit} 个字符以内。",
         "empty_archive": "报纸库是空的:{how}",
         "no_index": "<code>{path}/</code> 还没有索引:{how}",
         "how_to_add": "请在<b>报纸库</b>标签页添加报纸文件。",
@@ -123,8 +123,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_passage": "No passage in the archive matches this question. Try other words, or search more issues.",
         "empty_question": "Please type a question first.",
         "not_text": "The question must be text.",
-        "too_long": "That question is {n} characters long; please keep it to {limit} characters or fewer"
-        " (it is still in the box).",
+        "too_long": "That question is {n} characters long; please keep it to {limit} characters or fewer.",
         "empty_archive": "The archive is empty: {how}",
         "no_index": "There is no index at <code>{path}/</code> yet: {how}",
         "how_to_add": "add an issue file in the <b>Archive</b> tab.",
