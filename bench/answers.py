@@ -78,20 +78,17 @@ def fit(records: list[dict], label: str = "contains", l2: float = 1.0) -> dict:
     return {"bias": round(float(w[0]), 3), **{f: round(float(v), 3) for f, v in zip(FEATURES, w[1:])}}
 
 
+def _confidence(weights: dict, r: dict) -> float:
+    """What the model with these weights gives the record's best candidate."""
+    x = weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0)) for f in FEATURES)
+    return 1 / (1 + math.exp(-x))
+
+
 def threshold_for(records: list[dict], weights: dict, precision: float, label: str = "contains") -> float:
     """Lowest confidence at which the answers above it are right at least `precision` of the time."""
     scored = sorted(
         (
-            (
-                1
-                / (
-                    1
-                    + math.exp(
-                        -(weights["bias"] + sum(weights[f] * float(r["features"].get(f, 0.0)) for f in FEATURES))
-                    )
-                ),
-                is_right(r, label),
-            )
+            (_confidence(weights, r), is_right(r, label))
             for r in records
             if r["candidate"] is not None and not r["features"].get("ruled_out")  # a capped one is never shown
         ),
@@ -158,29 +155,29 @@ def _shown(model: dict, r: dict) -> bool:
     """Whether the fitted model would show the record's best candidate (its structural checks as recorded)."""
     if r["candidate"] is None or r["features"].get("ruled_out"):
         return False
-    w = model["weights"]
-    x = w["bias"] + sum(w[f] * float(r["features"].get(f, 0.0)) for f in FEATURES)
     lang = _language(r)
-    return 1 / (1 + math.exp(-x)) >= model["thresholds"].get(f"{lang}/{r['qtype']}", model["thresholds"][lang])
+    return _confidence(model["weights"], r) >= model["thresholds"].get(
+        f"{lang}/{r['qtype']}", model["thresholds"][lang]
+    )
 
 
-def out_of_fold(records: list[dict], readers: list[dict], label: str, precision: float, lang: str, folds: int) -> dict:
-    """The metrics of the language's reader-phrased questions when each fold is answered by a model fitted without
-    it: what a new question can expect."""
-    right = wrong = abstained = 0
-    mine = [r for r in readers if _language(r) == lang]
+def out_of_fold(records: list[dict], readers: list[dict], label: str, precision: float, folds: int) -> list[dict]:
+    """Per language, the metrics of the reader-phrased questions when each fold is answered by a model fitted
+    without it: what a new question can expect."""
+    shown = {}
     for k in range(folds):
-        model = fitted(
-            records, [r for r in readers if _fold(r, folds) != k], label, dict.fromkeys(LANGUAGES, precision), []
-        )
-        for r in (r for r in mine if _fold(r, folds) == k):
-            if _shown(model, r):
-                ok = r["answerable"] and r["candidate_outcome"] == "right"
-                right, wrong = right + ok, wrong + (not ok)
-            else:
-                abstained += not r["answerable"]
-    answerable = sum(r["answerable"] for r in mine)
-    readers = mine
+        rest = [r for r in readers if _fold(r, folds) != k]
+        model = fitted(records, rest, label, dict.fromkeys(LANGUAGES, precision), [])
+        shown.update((r["id"], _shown(model, r)) for r in readers if _fold(r, folds) == k)
+    return [_metrics([r for r in readers if _language(r) == lang], shown, lang, precision) for lang in LANGUAGES]
+
+
+def _metrics(readers: list[dict], shown: dict, lang: str, precision: float) -> dict:
+    answered = [r for r in readers if shown[r["id"]]]
+    right = sum(r["answerable"] and r["candidate_outcome"] == "right" for r in answered)
+    wrong = len(answered) - right
+    answerable = sum(r["answerable"] for r in readers)
+    abstained = sum(not r["answerable"] and not shown[r["id"]] for r in readers)
     return {
         "language": lang,
         "precision": precision,
@@ -195,9 +192,10 @@ def chosen_precision(records: list[dict], readers: list[dict], label: str, folds
     """Per language, the precision target whose out-of-fold answers are right most often while at most MAX_WRONG of
     its questions get a wrong answer and at least MIN_ABSTAINED of its unanswerable ones none (else the target with
     the fewest wrong answers, then the most right ones)."""
+    by_target = [out_of_fold(records, readers, label, p, folds) for p in PRECISION_TARGETS]  # one fit serves both
     chosen, table = {}, []
-    for lang in LANGUAGES:
-        rows = [out_of_fold(records, readers, label, p, lang, folds) for p in PRECISION_TARGETS]
+    for i, lang in enumerate(LANGUAGES):
+        rows = [per_language[i] for per_language in by_target]
         ok = [t for t in rows if t["wrong_of_all"] <= MAX_WRONG and t["unanswerable_abstained"] >= MIN_ABSTAINED]
         if ok:  # a tie: the stricter target
             best = max(ok, key=lambda t: (t["right"], t["precision"]))
