@@ -75,10 +75,7 @@ class Quantity(_Measured):
 
     def sentence_bonus(self, question: Question, sentence: str, spans: list[Span]) -> float:
         """A sentence printing the part the question names (其中省派驻村工作队5支 for "sent by the province")."""
-        if TOTAL_ASKED.search(question.norm):
-            return 0.0
-        asked = [sp for sp, label in _siblings(sentence, spans) if _names(question, label)]
-        return NAMED_BONUS if len(asked) == 1 else 0.0
+        return NAMED_BONUS if _named_part(question, _siblings(sentence, spans)) else 0.0
 
     def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
         """Of numbers in one unit (我市362支…,其中省派5支,市派45支), the one whose label the question names alone (市里派
@@ -87,10 +84,10 @@ class Quantity(_Measured):
         siblings = _siblings(sentence, spans)
         if not siblings:
             return
-        asked = [sp for sp, label in siblings if _names(question, label)]
-        if len(asked) == 1 and not TOTAL_ASKED.search(question.norm):
+        asked = _named_part(question, siblings)
+        if asked is not None:
             for sp, _ in siblings:
-                sp.score -= PART_PENALTY * (sp is not asked[0])
+                sp.score -= PART_PENALTY * (sp is not asked)
             return
         for sp in _parts(sentence, spans):
             sp.score -= PART_PENALTY
@@ -136,6 +133,12 @@ def _label_pairs(sentence: str, sp: Span) -> frozenset[str]:
     label = re.sub(r"^其中", "", sentence[max(a, sp.start - LABEL_CHARS) : sp.start])
     label = label_form(re.sub(r"[\d.,]+[^\d]*$", "", label) if re.search(r"\d", label) else label)
     return frozenset(label[i : i + 2] for i in range(len(label) - 1))
+
+
+def _named_part(question: Question, siblings: list[tuple[Span, frozenset[str]]]) -> Span | None:
+    """The one number whose label the question names alone, unless the question asks for a total."""
+    asked = [sp for sp, label in siblings if _names(question, label)]
+    return asked[0] if len(asked) == 1 and not TOTAL_ASKED.search(question.norm) else None
 
 
 def _names(question: Question, label: frozenset[str]) -> bool:
