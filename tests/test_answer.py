@@ -228,6 +228,13 @@ def test_slots_are_what_the_question_says_around_its_interrogative():
     assert slots("How many teams?") is None
 
 
+def test_a_readers_filler_words_are_not_what_the_question_is_about():
+    from qa.answer import Question
+
+    words = {t for alts, _ in Question.read("希腊人跟波斯人一共打了几天?").terms for t, _ in alts}
+    assert {"希腊人", "波斯"} <= words and "一共" not in words
+
+
 def test_alignment_prefers_the_candidate_that_fills_the_gap():
     from qa.answer.spans import alignment
 

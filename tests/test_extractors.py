@@ -10,7 +10,7 @@ import pytest
 from qa.answer import EXTRACTORS, Candidate, Extractor, Placement, Question, question_type, register, unregister
 from qa.answer.extractors import KIND_PENALTY, RULED_OUT
 from qa.answer.numbers import PART_PENALTY, YEAR_PENALTY
-from qa.answer.spans import Span
+from qa.answer.spans import Span, score_spans
 from qa.index import Index
 from qa.search import Passage
 from qa.text import split_sentences, to_simplified
@@ -83,6 +83,12 @@ def test_a_term_half_made_of_the_questions_words_restates_it_and_is_ruled_out():
     s = sample_sentence("应派尽派")
     assert EXTRACTORS["term"].fit(q, candidate("term", s, "新一轮驻村工作队人员选派")) is RULED_OUT
     assert EXTRACTORS["term"].fit(q, candidate("term", s, "“上下联动、县级统筹、因地制宜、分类施策、应派尽派”")) > 0
+
+
+def test_a_model_code_is_a_term_though_its_one_chinese_character_is_in_the_question():
+    q = Question.read("新买来的那批动车组是什么型号?")
+    s = sample_sentence("该公司新购的5组")
+    assert EXTRACTORS["term"].fit(q, candidate("term", s, "CJ6型")) is not RULED_OUT
 
 
 # ----- quantity -----
@@ -293,6 +299,18 @@ def test_organisations_are_noun_runs_ending_in_a_body_and_never_a_verb(bench_dir
     assert texts("org", bench_sentence(bench_dir, "drcd", "馬凱特大學")) == ["美國馬凱特大學"]
     assert texts("org", "“开办企业如何优化?如何开展监管?") == []  # 开办 ends like 活动办 but is a verb
     assert {"城发集团", "株洲城市更新投资建设运营有限公司"} <= set(texts("org", sample_sentence("由城发集团成立")))
+
+
+def test_a_measure_word_after_a_numeral_starts_no_name():
+    names = texts("org", sample_sentence("连开3场现场培训会"))
+    assert "渌口区市场监督管理局" in names and not any(n.startswith("场") for n in names)
+
+
+def test_the_preposition_a_question_puts_before_its_interrogative_is_printed_before_the_answer_not_in_it():
+    q = Question.read("成立城市更新公司是经哪个部门批准的?")
+    assert q.linker == "经"
+    best = score_spans(q, sample_sentence("经市国资委批准"))[0]
+    assert best.text == "市国资委"  # jieba reads 经市 as one word; 城发集团 set the company up, it did not approve it
 
 
 def test_what_that_company_does_the_company_named_before_it_does():

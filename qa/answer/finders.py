@@ -104,10 +104,15 @@ def noun_runs(s: str, accept: Callable[[str, str], bool], parts: set[str]) -> li
     return out
 
 
+def _measure(toks: list[Token], k: int) -> bool:
+    """A one-character word after a numeral is its measure word (3场现场培训会), no part of a name."""
+    return k > 0 and len(toks[k][0]) == 1 and toks[k - 1][1] == "m"
+
+
 def _run_start(toks: list[Token], i: int, parts: set[str]) -> int:
     """The token where a name ending in toks[i] starts: extended left over noun-like words (no title)."""
     j = i
-    while j > 0 and toks[j - 1][1][:2] in parts and not TITLE.search(toks[j - 1][0]):
+    while j > 0 and toks[j - 1][1][:2] in parts and not TITLE.search(toks[j - 1][0]) and not _measure(toks, j - 1):
         j -= 1
     if j == i and j > 0 and toks[j - 1][1] not in NO_NAME_BEFORE and has_cjk(toks[j - 1][0]):
         j -= 1  # a bare suffix (集团) always has a name before it, whatever jieba tagged it

@@ -58,7 +58,7 @@ class Term(_Named):
 
     def fit(self, question: Question, candidate: Candidate) -> float | None:
         """A quoted or named term fits best; a phrase half made of the question's characters is what it asks about."""
-        chars = [ch for ch in candidate.norm if "\u4e00" <= ch <= "\u9fff"]
+        chars = [ch for ch in candidate.norm.lower() if ch.isalnum()]  # CJ6型 for 什么型号: 1 of 4 in the question
         if chars and sum(ch in question.norm for ch in chars) / len(chars) >= QUESTION_SHARE:
             return RULED_OUT
         return self.QUOTED_FIT if candidate.kind == "quoted" else 0.0

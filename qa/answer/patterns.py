@@ -76,12 +76,17 @@ GIVEN_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
 DEICTIC = re.compile(r"(该|本|此|其|这|那|我|贵|各|上述|有关|相关)")  # 该公司 names no company
 FUNCTION_CHARS = frozenset("的了是在和与及或也都而就被把对从为以于之其这那有个中上下吗呢吧啊着过等哪什么谁多少几")
 GENERIC_ZH = frozenset("年 月 日 时 图 作 组 市 村 老 人 个 家 是 有".split())  # too common to tell sentences apart
+# a reader's filler words: how a question is said, never what it is about (株洲已经连着多少年…)
+FILLER_ZH = frozenset("已经 一共 总共 大概 大约 大致 到底 究竟 听说 请问 一下 曾经 能不能 可不可以 实际上 其实".split())
 NAME_TAGS = ("ns", "nr", "nt", "nrt")  # jieba's tags of places, people and bodies
 ASKED_UNIT_ZH = re.compile(rf"(?:多少|几)(?:个)?({UNIT_RE})")
 ASKED_MONEY_ZH = re.compile(r"多少(钱|资金|经费|金额)")
 ASKED_MONEY_EN = re.compile(r"\bhow much\b.*\b(cost|costs|ticket|tickets|fare|fares|price|pay|charge)\b", re.I)
 ASKED_COUNT_EN = re.compile(r"\bhow (?:many|much) ((?:[\w-]+ ?){1,4})", re.I)
 LINKER = re.compile(r"([到至为是达])了?(?:多少|几)")  # 缩短到几个: the answer follows 到 in the text
+PREPOSITION = re.compile(
+    r"([经由在从被向于据])(?:哪|什么|谁|何)"
+)  # 经哪个部门批准: 经市国资委批准, the answer after 经
 LINKER_AS_PRINTED = {"是": "为"}  # 是多少 is printed 为 45支
 QUESTION_END = re.compile(r"[?？]\W*$")
 BYLINE = re.compile(r"[（(][^（()）]*(?:记者|通讯员)[^（()）]*[）)]")

@@ -21,6 +21,7 @@ from .patterns import (
     INTERROGATIVE,
     LINKER,
     LINKER_AS_PRINTED,
+    PREPOSITION,
     label_form,
 )
 from .terms import Terms, context_units, question_terms
@@ -41,7 +42,7 @@ class Question:
     extractor: Extractor | None  # of the asked answer type; None: OTHER
     unit: str | None  # the measure word or unit asked in (多少支 → 支)
     grain: str | None  # a date asked by year, month or day: the pattern its answer must match
-    linker: str | None  # the character printed before the answer (缩短到几个 → 到)
+    linker: str | None  # the character printed before the answer, no part of it (缩短到几个 → 到, 经哪个部门 → 经)
     slots: Slots | None  # what the question says just before and after its interrogative
     terms: Terms  # its content words, idf-weighted
     span_terms: Terms  # those and every character pair of the question, to rank candidates
@@ -118,7 +119,7 @@ def question_unit(question: str) -> str | None:
 
 
 def _linker(question_norm: str) -> str | None:
-    m = LINKER.search(question_norm)
+    m = LINKER.search(question_norm) or PREPOSITION.search(question_norm)
     return LINKER_AS_PRINTED.get(m.group(1), m.group(1)) if m else None
 
 

@@ -193,8 +193,16 @@ def score_spans(question: Question, sentence: str) -> list[Span]:
     """The candidates of the asked type in the sentence, best first."""
     extractor = question.extractor
     s = to_simplified(sentence)
-    spans = [score_span(question, extractor, s, c) for c in extractor.candidates(sentence)]
+    spans = [score_span(question, extractor, s, _unframed(question, c)) for c in extractor.candidates(sentence)]
     return sorted(spans, key=lambda x: -x.score)
+
+
+def _unframed(question: Question, c: Candidate) -> Candidate:
+    """市国资委, not 经市国资委, for 经哪个部门批准: the question's linker is printed before the answer."""
+    p = question.linker
+    if p and c.norm.startswith(p) and len(c.text) > 2:
+        return Candidate(c.text[1:], c.start + 1, c.kind)
+    return c
 
 
 def rank_by_meaning(spans: list[Span], sentence: str, encode: Callable[[list[str]], object], qvec) -> list[Span]:

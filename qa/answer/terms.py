@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from ..text import STOP_WORDS, bigrams, has_cjk, to_simplified, words
-from .patterns import GENERIC_ZH, INTERROGATIVE
+from .patterns import FILLER_ZH, GENERIC_ZH, INTERROGATIVE
 
 Terms = list[tuple[list[tuple[str, float]], float]]  # (alternatives with their weights, weight of the term)
 
@@ -26,7 +26,7 @@ def question_terms(
     terms: Terms = []
     seen = set()
     for t in words(q):
-        if (len(t) > 1 or t.isdigit()) and t not in seen:
+        if (len(t) > 1 or t.isdigit()) and t not in seen and t not in FILLER_ZH:
             seen.add(t)
             parts = [(b, PART_MATCH) for b in dict.fromkeys(bigrams(t)) if len(t) > 2 and b != t]
             terms.append(([(t, 1.0), *parts], idf(t)))
