@@ -91,6 +91,19 @@ def test_a_model_code_is_a_term_though_its_one_chinese_character_is_in_the_quest
     assert EXTRACTORS["term"].fit(q, candidate("term", s, "CJ6型")) is not RULED_OUT
 
 
+def test_a_name_the_sentence_defines_by_the_questions_noun_is_what_it_is_called(bench_dir):
+    q = Question.read("听说尤金袋鼠的奶里有种能杀细菌的蛋白质,它叫什么?")
+    s = to_simplified(bench_sentence(bench_dir, "cmrc2018", "AGG01是一种蛋白质"))
+    best = score_spans(q, s)[0]
+    assert best.text == "AGG01" and best.context == 1.0  # AGG01是一种蛋白质
+
+
+def test_a_slogans_function_words_do_not_make_it_restate_the_question(bench_dir):
+    q = Question.read("1960年代那波黑人認同運動,主打的口號是什麼?")
+    s = bench_sentence(bench_dir, "drcd", "黑就是美")
+    assert EXTRACTORS["term"].fit(q, candidate("term", s, "「黑就是美」")) is not RULED_OUT  # 是 is no topic word
+
+
 # ----- quantity -----
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import finders
 from .extractors import RULED_OUT, Candidate, _Named, as_candidates
-from .patterns import DEICTIC
+from .patterns import DEICTIC, FUNCTION_CHARS
 
 if TYPE_CHECKING:
     from .question import Question
@@ -17,7 +17,8 @@ QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"]{2,40})[”」』\"]"
 NAMED = re.compile(
     r"(?:称为|称作|名为|叫做|取名|改名|定为|命名为|简称|俗称|又称|获得了?|荣获)([^，,。；;：:（(、\s]{2,12})"
 )
-QUESTION_SHARE = 0.5  # a candidate with this share of its characters in the question restates it
+QUESTION_SHARE = 0.5  # a candidate with more than this share of its characters in the question restates it
+DEFINED = re.compile(r"(?:是|为|乃)(?:一[种个类项座位家所])?")  # AGG01是一种蛋白质: the name, then what it is
 EXPLAINED = re.compile(r"为什么|为何|怎么|如何|怎样|什么意思|原因|\bwhy\b|\bhow\b", re.I)  # a reason or a way: no term
 
 
@@ -56,9 +57,18 @@ class Term(_Named):
             run = [(w, f, p)] if f == "m" else []
         return out
 
+    def context(self, question: Question, sentence_norm: str, candidate: Candidate, clause: float) -> float:
+        """A name defined by the question's own noun (AGG01是一种蛋白质 for 那种蛋白质叫什么) is what it asks for."""
+        m = DEFINED.match(sentence_norm, candidate.end)
+        said = m and any(
+            sentence_norm.startswith(t, m.end()) for alts, _ in question.terms for t, a in alts if a == 1.0
+        )
+        return 1.0 if said else clause
+
     def fit(self, question: Question, candidate: Candidate) -> float | None:
         """A quoted or named term fits best; a phrase half made of the question's characters is what it asks about."""
-        chars = [ch for ch in candidate.norm.lower() if ch.isalnum()]  # CJ6型 for 什么型号: 1 of 4 in the question
-        if chars and sum(ch in question.norm for ch in chars) / len(chars) >= QUESTION_SHARE:
+        # CJ6型 for 什么型号: 1 of 4 in the question; 「黑就是美」 for 口号是什么: its 是 says nothing
+        chars = [ch for ch in candidate.norm.lower() if ch.isalnum() and ch not in FUNCTION_CHARS]
+        if chars and sum(ch in question.norm for ch in chars) / len(chars) > QUESTION_SHARE:
             return RULED_OUT
         return self.QUOTED_FIT if candidate.kind == "quoted" else 0.0
