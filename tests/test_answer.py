@@ -235,6 +235,14 @@ def test_a_readers_filler_words_are_not_what_the_question_is_about():
     assert {"希腊人", "波斯"} <= words and "一共" not in words
 
 
+def test_a_verb_split_by_a_particle_in_speech_is_looked_for_as_the_paper_prints_it():
+    from qa.answer import Question
+
+    words = {t for alts, _ in Question.read("是哪个单位牵的头?").terms for t, _ in alts}
+    assert "牵头" in words  # 在渌口区市场监督管理局的牵头下
+    assert {t for alts, _ in Question.read("我市的人有多少?").terms for t, _ in alts}.isdisjoint({"市人"})
+
+
 def test_alignment_prefers_the_candidate_that_fills_the_gap():
     from qa.answer.spans import alignment
 

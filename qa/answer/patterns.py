@@ -171,3 +171,13 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     left = max((m.end() for m in CLAUSE_END.finditer(text, 0, start)), default=0)
     m = CLAUSE_END.search(text, end)
     return left, (m.start() if m else len(text))
+
+
+def dictionary_verb(word: str) -> bool:
+    """The word is a verb in jieba's dictionary (牵头, 开会)."""
+    from jieba import posseg
+
+    from ..text import _jieba
+
+    _jieba()
+    return posseg.dt.word_tag_tab.get(word) == "v"

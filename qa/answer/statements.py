@@ -25,8 +25,8 @@ TRAILING_TAGS = frozenset(
 LIST_END = re.compile(r"等.*$")
 CLAUSE = re.compile(r"[^，,。；;：:！？!?、]+")
 MIN_CLAUSE = 2
-LONG_CLAUSE = 12  # a yes/no clause longer than this is cut to what follows the question's last word in it...
-MIN_REST = 3  # ... when that much follows (改造全部开工 → 全部开工)
+LONG_CLAUSE = 12  # a yes/no clause longer than this is cut after the last of the question's words in it...
+MIN_REST = 3  # ... that leaves this much (改造全部开工 → 全部开工, though 开工 is asked too)
 NEGATION = re.compile(
     r"尚未|并不|并非|不是|没有|未能|从未|不能|不可|不得|不存在|不再|停办|暂停|停止|禁止|禁药|很少|无法|未"
 )
@@ -98,7 +98,7 @@ class YesNo(Extractor):
     def rerank(self, question: Question, sentence: str, spans: list[Span]) -> None:
         """The clause holding most of the question's characters settles it (由于株洲站改造工程尚未完成 for 株洲站的改造是不是
         已经完工了); a long one is cut to what it says after the question's words (…改造全部开工 → 全部开工)."""
-        words = [t for alts, _ in question.terms for t, _ in alts if len(t) > 1]
+        words = [t for alts, _ in question.terms for t, a in alts if len(t) > 1 and a == 1.0]  # no bigram of a word
         chars = set(question.chars)
         for sp in spans:
             c = sp.candidate
@@ -107,8 +107,9 @@ class YesNo(Extractor):
             if len(c.text) <= LONG_CLAUSE:
                 continue
             ends = [c.norm.rfind(w) + len(w) for w in words if w in c.norm]
-            cut = max(ends, default=0)
-            if len(c.text) - cut >= MIN_REST and cut > 0:
+            # the last word that leaves a rest, and not inside a list (年轻干部|和中共党员)
+            cut = max((e for e in ends if len(c.text) - e >= MIN_REST and c.norm[e] not in "和与及、或"), default=0)
+            if cut > 0:
                 sp.candidate = Candidate(c.text[cut:], c.start + cut)
 
     def verdict(self, question: Question, sentence: str, answer: str) -> str | None:

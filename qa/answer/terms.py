@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable
 
 from ..text import STOP_WORDS, bigrams, has_cjk, to_simplified, words
-from .patterns import FILLER_ZH, GENERIC_ZH, INTERROGATIVE
+from .patterns import FILLER_ZH, GENERIC_ZH, INTERROGATIVE, dictionary_verb
 
 Terms = list[tuple[list[tuple[str, float]], float]]  # (alternatives with their weights, weight of the term)
 
 PART_MATCH = 0.5  # a longer word's character bigram counts this much of the word (工作组 ~ 工作队)
 _PARTICLES = frozenset("的了")
+SPLIT_VERB = re.compile(r"([\u4e00-\u9fff])[的了过]([\u4e00-\u9fff])")
 
 
 def question_terms(
@@ -30,7 +31,17 @@ def question_terms(
             seen.add(t)
             parts = [(b, PART_MATCH) for b in dict.fromkeys(bigrams(t)) if len(t) > 2 and b != t]
             terms.append(([(t, 1.0), *parts], idf(t)))
+    for t in _split_verbs(q):  # 牵的头: the paper prints 牵头
+        if t not in seen:
+            seen.add(t)
+            terms.append(([(t, 1.0)], idf(t)))
     return terms
+
+
+def _split_verbs(question_norm: str) -> list[str]:
+    """The verbs a particle splits in speech (牵的头, 开了会, 帮的忙), joined as jieba's dictionary has them."""
+    joined = (m.group(1) + m.group(2) for m in SPLIT_VERB.finditer(question_norm))
+    return [w for w in joined if dictionary_verb(w)]
 
 
 def _english_terms(
