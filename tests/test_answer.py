@@ -275,6 +275,16 @@ def test_fallback_returns_sentence_without_short_answer(index):
     assert "上班族" in a.sentence  # 最大程度满足“上班族”的出行需要
 
 
+def test_a_best_sentence_whose_numbers_are_in_another_unit_gives_way_to_one_of_its_article_in_the_unit_asked(bench_dir):
+    from qa.answer import extract
+    from qa.search import Passage
+
+    with open(bench_dir / "cmrc2018" / "passages.jsonl", encoding="utf-8") as f:
+        text = next(p["text"] for p in map(json.loads, f) if p["id"] == "DEV_1092")
+    a = extract("“博客第一案”一审最后判网站赔了陈堂发多少钱？", [Passage(1, text, 1.0, "i", None, None, 1, "博客", 1)])
+    assert a.candidate == "1000元"  # not 一人 of 陈堂发成了…第一人, the sentence that shares the most words
+
+
 def test_to_dict_carries_highlight_offsets(index):
     a = index.ask("市派驻村工作队有多少支?")
     d = a.to_dict()

@@ -98,7 +98,8 @@ def _fallen_back(sents: list[Sentence], spans_of: dict[int, list[Span]], order: 
 
 
 def _viable(spans: list[Span]) -> bool:
-    return any(sp.score > RULED_OUT_SCORE for sp in spans)
+    """A candidate that may answer: not ruled out, nor in another unit than the one asked (多少钱: not 一人)."""
+    return any(sp.score > RULED_OUT_SCORE and sp.unit_match >= 0 for sp in spans)
 
 
 def _rivals(question: Question, best: Sentence, spans: list[Span], encode: Callable | None, qvec) -> list[Span]:
