@@ -221,6 +221,15 @@ def test_the_clause_that_settles_a_yes_no_question_and_its_verdict():
     assert yesno.verdict(Question.read("老旧小区改造是不是全部开工了?"), done, "老旧小区改造全部开工") == "yes"
 
 
+def test_a_yes_no_question_is_settled_by_the_clause_saying_what_it_asks_about_not_what_it_names():
+    yesno = EXTRACTORS["yesno"]
+    s = sample_sentence("共200余人参加")
+    q = Question.read("这次红歌快闪,参加的人有没有超过200?")  # asks about the number, names the 快闪
+    spans = [Span(c, context=0.0) for c in yesno.candidates(s)]
+    yesno.rerank(q, s, spans)
+    assert max(spans, key=lambda sp: sp.score).text == "共200余人参加"
+
+
 def test_a_long_yes_no_clause_is_cut_after_the_last_question_word_that_leaves_something_to_say():
     yesno = EXTRACTORS["yesno"]
     s = sample_sentence("220个城镇老旧小区改造全部开工")

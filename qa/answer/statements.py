@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..text import has_cjk
 from .extractors import Candidate, Extractor
-from .patterns import pos_tags
+from .patterns import FUNCTION_CHARS, INTERROGATIVE, pos_tags
 from .terms import coverage
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ NEGATION = re.compile(
 )
 NEGATION_EN = re.compile(r"\b(not|never|no)\b|n't\b", re.I)
 CHAR_WEIGHT = 0.5  # on the share of the question's characters in a clause (完工 ~ 完成)
+ASKED_WEIGHT = 0.5  # ... and on the share of those it asks about
 YES_COVERAGE = 0.6  # a clause holding this share of the question's words, unnegated, says yes
 WH_ZH = re.compile(r"什么|谁|多少|几|哪|何|怎")
 ASKS_YES_NO_ZH = re.compile(r"是否|是不是|有没有|有无|能不能|可不可以|会不会|能否|吗[?？!！]*\s*$")  # not 什么?
@@ -77,6 +79,22 @@ def _trimmed(norm: str, a: int, b: int) -> tuple[int, int]:
     return a, b - len(items[-1]) + pos
 
 
+def _units(text: str) -> set[str]:
+    """The content characters and the numbers of a question (or of a part of it)."""
+    text = INTERROGATIVE.sub("", text)
+    return {ch for ch in text if has_cjk(ch) and ch not in FUNCTION_CHARS} | set(re.findall(r"\d+", text))
+
+
+def _said(units: set[str], clause: str) -> float:
+    return sum(u in clause for u in units) / len(units) if units else 0.0
+
+
+def _asked_part(question_norm: str) -> str:
+    """What a yes/no question says after its 是不是 or 有没有 (有没有超过200 → 超过200), or all of it (…吗?)."""
+    m = ASKS_YES_NO_ZH.search(question_norm)
+    return question_norm[m.end() :] if m and m.end() < len(question_norm) - 1 else question_norm
+
+
 class YesNo(Extractor):
     qtype = "yesno"
     asked_zh = ASKS_YES_NO_ZH
@@ -99,11 +117,12 @@ class YesNo(Extractor):
         """The clause holding most of the question's characters settles it (由于株洲站改造工程尚未完成 for 株洲站的改造是不是
         已经完工了); a long one is cut to what it says after the question's words (…改造全部开工 → 全部开工)."""
         words = [t for alts, _ in question.terms for t, a in alts if len(t) > 1 and a == 1.0]  # no bigram of a word
-        chars = set(question.chars)
+        chars, asked = _units(question.norm), _units(_asked_part(question.norm))
         for sp in spans:
             c = sp.candidate
-            # what the question says around 是不是 is no gap to fill: the clause's own words rank it
-            sp.score = sp.context + CHAR_WEIGHT * len(chars & set(c.norm)) / max(len(chars), 1)
+            # what the question says around 是不是 is no gap to fill: the clause's own words rank it, and most the
+            # ones it asks about (有没有超过200: 共200余人参加, not the clause about the 快闪 it names)
+            sp.score = sp.context + CHAR_WEIGHT * _said(chars, c.norm) + ASKED_WEIGHT * _said(asked, c.norm)
             if len(c.text) <= LONG_CLAUSE:
                 continue
             ends = [c.norm.rfind(w) + len(w) for w in words if w in c.norm]
