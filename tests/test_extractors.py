@@ -205,6 +205,7 @@ def test_list_and_yes_no_questions_are_typed_before_the_names_and_numbers_they_h
     assert question_type("Is there a lift for disabled passengers?") == "yesno"
     assert question_type("秋田大曲站拿过什么设计大奖吗?") != "yesno"  # 什么 asks for a name
     assert question_type("尤金袋鼠奶里的那种蛋白质叫什么?") != "yesno"
+    assert question_type("统一前那几年,东德的出生率有没有比西德高?") == "yesno"  # 那几年: a few years, not 几年?
 
 
 def test_the_clause_that_settles_a_yes_no_question_and_its_verdict():

@@ -37,6 +37,7 @@ ASKED_WEIGHT = 0.5  # ... and on the share of those it asks about
 YES_COVERAGE = 0.6  # a clause holding this share of the question's words, unnegated, says yes
 WH_ZH = re.compile(r"什么|谁|多少|几|哪|何|怎")
 ASKS_YES_NO_ZH = re.compile(r"是否|是不是|有没有|有无|能不能|可不可以|会不会|能否|吗[?？!！]*\s*$")  # not 什么?
+NOT_ASKING = re.compile(r"(?<=[那这前近后头好十])几|几(?=[十百千万])")  # 那几年, 几十个: a few, no question
 
 
 class Listing(Extractor):
@@ -103,7 +104,7 @@ class YesNo(Extractor):
     def asks(self, question_norm: str, english: bool) -> bool:
         if english:
             return bool(self.asked_en.search(question_norm))
-        rest = ASKS_YES_NO_ZH.sub("", question_norm)
+        rest = NOT_ASKING.sub("", ASKS_YES_NO_ZH.sub("", question_norm))
         return bool(ASKS_YES_NO_ZH.search(question_norm)) and not WH_ZH.search(rest)
 
     def find(self, sentence: str, norm: str) -> list[Candidate]:
