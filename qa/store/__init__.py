@@ -11,7 +11,7 @@ Layout of an index directory:
   manifest.json            self-description: format, model, dimension, chunker, issues and their sources
   writer.lock              flock held by the one writer (the next waits up to $QA_LOCK_TIMEOUT s, then IndexBusy)
 
-Modules: db (schema, connections), queries (all SQL), files (safe writes), lock, transaction (one write), dense,
+Modules: db (schema, connections), queries (all SQL, by concern), files (safe writes), lock, transaction (one write), dense,
 lexical, derived (a generation's search files), manifest, sources, check, feedback, embedded (the read side).
 """
 
