@@ -153,8 +153,9 @@ def train(args) -> None:
         f"in {time.perf_counter() - t:.0f} s",
         flush=True,
     )
-    if args.limit:
-        examples = examples[: args.limit]
+    if args.init:  # a second phase: from a checkpoint, on the windows after the ones it saw
+        reader.load(args.init)
+    examples = examples[args.skip : args.skip + args.limit if args.limit else None]
     groups = [
         {"params": reader.parameters()[:-2], "lr": args.lr},
         {"params": list(reader.head.parameters()), "lr": 1e-3},
@@ -262,7 +263,7 @@ def cmrc(args) -> None:
     rows = [json.loads(x) for x in (BENCH / "cmrc2018" / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
     passages = {str(p["id"]): p["text"] for p in rows}
     qs = [json.loads(x) for x in (BENCH / "cmrc2018" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    reader, n, em, contains, right = SpanReader(args.ckpt), 0, 0, 0, 0
+    reader, n, em, contains, right = SpanReader(args.ckpt, args.threads), 0, 0, 0, 0
     t = time.perf_counter()
     for q in qs[: args.n]:
         span = reader.read(q["question"], [passages[str(q["passage_ids"][0])]])[0][0]
@@ -329,9 +330,13 @@ def readers(args) -> None:
     if args.limit:
         dev = dev[: args.limit]
     records = {r["id"]: r for r in json.loads(args.records.read_text(encoding="utf-8"))["records"]}
-    rows = read_readers(SpanReader(args.ckpt), dev, args.index_root)
+    if args.rows:  # tabulate a saved run again
+        print(readers_table(json.loads(args.rows.read_text(encoding="utf-8"))))
+        return
+    rows = read_readers(SpanReader(args.ckpt, args.threads), dev, args.index_root)
+    keys = ("answerable", "candidate", "candidate_outcome", "outcome", "confidence", "set")
     for r in rows:
-        r.update({k: records[r["id"]][k] for k in ("answerable", "candidate_outcome", "outcome", "confidence", "set")})
+        r.update({k: records[r["id"]][k] for k in keys})
     if args.save:
         args.save.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print(readers_table(rows))
@@ -351,11 +356,21 @@ def readers_table(rows: list[dict]) -> str:
             f"  {name}: n {len(rs)}, candidate {count('candidate_outcome', rs)}, "
             f"reader gold {count('gold_outcome', rs)}, reader top-3 {count('top3_outcome', rs)}"
         )
+    absent = [r for r in ok if r["candidate"] is None]
+    lines.append(f"candidate absent: {len(absent)}, the reader's top-3 span right for {count('top3_outcome', absent)}")
+    either = sum("right" in (r["candidate_outcome"], r["top3_outcome"]) for r in ok)
+    lines.append(f"candidate or reader top-3 right (an oracle's choice): {either}")
+    for floor in (0, 1, 2, 3):
+        said = [r for r in rows if r["score"] > floor]
+        lines.append(
+            f"reader top-3 span scored over {floor}: answers {len(said)}, right {count('top3_outcome', said)}, "
+            f"unanswerable answered {sum(not r['answerable'] for r in said)}"
+        )
     for tau in (0.3, 0.5, 0.7, 0.9, 1.01):
         lines.append(f"candidate when its confidence >= {tau}, else the reader's top-3 span: " + _combined(rows, tau))
     ms = [r["ms"] for r in rows]
     lines.append(
-        f"reader latency, top 3 passages, 2 threads: p50 {np.percentile(ms, 50):.0f} ms, "
+        f"reader time over the top 3 passages (this run's threads and load): p50 {np.percentile(ms, 50):.0f} ms, "
         f"p95 {np.percentile(ms, 95):.0f} ms"
     )
     return "\n".join(lines)
@@ -410,16 +425,21 @@ def main() -> int:
     tr.add_argument("--layers", type=int, default=4, help="top encoder layers trained (the rest frozen)")
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--lr", type=float, default=1e-4)
-    tr.add_argument("--limit", type=int, help="train on the first N windows only (a speed check)")
+    tr.add_argument("--limit", type=int, help="train on N windows only (a speed check)")
+    tr.add_argument("--init", type=Path, help="start from this checkpoint (a second phase)")
+    tr.add_argument("--skip", type=int, default=0, help="leave out the first N windows (seen by --init's run)")
     cm = sub.add_parser("cmrc", help="the reader over cmrc2018 gold passages")
     cm.add_argument("--ckpt", type=Path, default=Path("/work/cache/reader/ckpt.pt"))
     cm.add_argument("-n", type=int, default=300)
+    cm.add_argument("--threads", type=int, default=2)
     rd = sub.add_parser("readers", help="the reader vs the rule-based candidate on readers' dev questions")
     rd.add_argument("--ckpt", type=Path, default=Path("/work/cache/reader/ckpt.pt"))
+    rd.add_argument("--rows", type=Path, help="print the table of a run saved with --save (no reading)")
     rd.add_argument("--records", type=Path, required=True, help="bench/readers.py --split dev --save output")
     rd.add_argument("--index-root", type=Path, required=True, help="the indexes bench/readers.py used")
     rd.add_argument("--save", type=Path, help="write the per-question rows as JSON")
     rd.add_argument("--limit", type=int, help="first N dev questions only (a check)")
+    rd.add_argument("--threads", type=int, default=2)
     la = sub.add_parser("latency", help="reader latency over the top 3 passages, fp32 and int8")
     la.add_argument("--ckpt", type=Path, default=Path("/work/cache/reader/ckpt.pt"))
     la.add_argument("--index-root", type=Path, required=True)
