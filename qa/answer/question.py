@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import bigrams, has_cjk, to_simplified
 from .extractors import OTHER, Extractor, asked_type
@@ -68,7 +69,7 @@ class Question:
         translated: list | None = None,
     ) -> Question:
         """The question; idf weighs its words (default: all 1), df and translated as in qa.answer.extract."""
-        idf = idf or (lambda t: 1.0)
+        idf = lru_cache(maxsize=None)(idf) if idf else (lambda t: 1.0)  # asked again for every candidate's context
         norm = to_simplified(text)
         english = not has_cjk(text)
         if english and translated is None:
