@@ -18,14 +18,13 @@ from .patterns import (
     DATE_GRAIN,
     EN_UNIT_WORDS,
     EN_UNITS,
-    FUNCTION_CHARS,
     INTERROGATIVE,
     LINKER,
     LINKER_AS_PRINTED,
     PREPOSITION,
     label_form,
 )
-from .terms import Terms, context_units, question_terms
+from .terms import Terms, content_chars, context_units, question_terms
 
 ALIGN_CHARS = 5  # question characters each side of its interrogative
 BIGRAM_WEIGHT = 0.5  # span ranking: each character pair of the question, on its idf (市派驻村工作队45支 vs 省派…5支)
@@ -88,7 +87,7 @@ class Question:
             slots=slots(norm),
             terms=terms,
             span_terms=terms + _pair_terms(norm, terms, idf),
-            chars=[c for c in dict.fromkeys(INTERROGATIVE.sub("", norm)) if has_cjk(c) and c not in FUNCTION_CHARS],
+            chars=content_chars(norm),
             idf=idf,
             translated=translated,
             restricted=label_form(_squeeze(norm)),

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..text import has_cjk
 from .extractors import Candidate, Extractor
-from .patterns import FUNCTION_CHARS, INTERROGATIVE, pos_tags
-from .terms import coverage
+from .patterns import pos_tags
+from .terms import content_chars, coverage
 
 if TYPE_CHECKING:
     from .question import Question
@@ -82,8 +81,7 @@ def _trimmed(norm: str, a: int, b: int) -> tuple[int, int]:
 
 def _units(text: str) -> set[str]:
     """The content characters and the numbers of a question (or of a part of it)."""
-    text = INTERROGATIVE.sub("", text)
-    return {ch for ch in text if has_cjk(ch) and ch not in FUNCTION_CHARS} | set(re.findall(r"\d+", text))
+    return set(content_chars(text)) | set(re.findall(r"\d+", text))
 
 
 def _said(units: set[str], clause: str) -> float:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from ..text import STOP_WORDS, bigrams, has_cjk, to_simplified, words
-from .patterns import FILLER_ZH, GENERIC_ZH, INTERROGATIVE, dictionary_verb
+from .patterns import FILLER_ZH, FUNCTION_CHARS, GENERIC_ZH, INTERROGATIVE, dictionary_verb
 
 Terms = list[tuple[list[tuple[str, float]], float]]  # (alternatives with their weights, weight of the term)
 
@@ -61,6 +61,11 @@ def _english_terms(
 def _indexed_word(t: str, idf: Callable[[str], float], df: Callable[[str], int] | None) -> bool:
     """A Latin word the passages print (GDP, CJ6), not a stop word."""
     return bool(len(t) > 1 and t not in STOP_WORDS and idf(t) > 0 and df and df(t))
+
+
+def content_chars(text: str) -> list[str]:
+    """The Chinese characters of a question (or part of one) that carry its topic: no interrogative, no particle."""
+    return [c for c in dict.fromkeys(INTERROGATIVE.sub("", text)) if has_cjk(c) and c not in FUNCTION_CHARS]
 
 
 def coverage(terms: Terms, text: str) -> float:
