@@ -266,13 +266,21 @@ def test_on_a_desktop_in_english_a_follow_up_is_understood_a_new_topic_is_not_an
     assert page.external == []
 
 
-def test_upload_and_remove_an_issue(page, tmp_path):
+def choose_a_new_issue_in_the_archive_tab(page, tmp_path):
+    """Opens the archive tab, waits for the bundled issue in its table, chooses a new issue's file; the table."""
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="报纸库").click()
     table = page.locator("#qa-issues")
     expect(table).to_contain_text("sample-issue")
     page.locator("#qa-upload input[type=file]").set_input_files(str(new_issue_file(tmp_path)))
+    return table
+
+
+def test_upload_and_remove_an_issue(page, tmp_path):
+    from playwright.sync_api import expect
+
+    table = choose_a_new_issue_in_the_archive_tab(page, tmp_path)
     expect(page.locator("#qa-upload")).to_contain_text("株洲日报-2021-05-09.txt", timeout=20_000)
     page.locator("#qa-add").click()
     expect(page.locator("#qa-note")).to_contain_text("株洲日报-2021-05-09: added", timeout=60_000)
@@ -348,10 +356,7 @@ def overlap(a: dict, b: dict) -> bool:
 def test_archive_tab_on_a_phone_scrolls_its_table_in_its_box_and_fills_the_form_from_the_file(phone, tmp_path):
     from playwright.sync_api import expect
 
-    phone.get_by_role("tab", name="报纸库").click()
-    table = phone.locator("#qa-issues")
-    expect(table).to_contain_text("sample-issue")
-    phone.locator("#qa-upload input[type=file]").set_input_files(str(new_issue_file(tmp_path)))
+    table = choose_a_new_issue_in_the_archive_tab(phone, tmp_path)
     expect(phone.locator("#qa-date textarea")).to_have_value("2021-05-09", timeout=20_000)
     expect(phone.locator("#qa-paper textarea")).to_have_value("株洲日报")
     expect(phone.locator("#qa-issue-id textarea")).to_have_value("株洲日报-2021-05-09")
