@@ -153,12 +153,9 @@ EN_UNITS = {
 @lru_cache(maxsize=2048)
 def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     """jieba's (word, part-of-speech flag) pairs of the text."""
-    from jieba import posseg
+    from ..text import posseg
 
-    from ..text import _jieba
-
-    _jieba()
-    return tuple((w.word, w.flag) for w in posseg.cut(text))
+    return tuple((w.word, w.flag) for w in posseg().cut(text))
 
 
 def label_form(text: str) -> str:
@@ -175,9 +172,6 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def dictionary_verb(word: str) -> bool:
     """The word is a verb in jieba's dictionary (牵头, 开会)."""
-    from jieba import posseg
+    from ..text import posseg
 
-    from ..text import _jieba
-
-    _jieba()
-    return posseg.dt.word_tag_tab.get(word) == "v"
+    return posseg().dt.word_tag_tab.get(word) == "v"

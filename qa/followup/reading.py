@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ..text import has_cjk, to_simplified
+from ..text import has_cjk, posseg, to_simplified
 
 Translate = Callable[[str], list]  # Index.translate: an English question's Chinese terms (qa.translate.Term)
 
@@ -50,15 +49,6 @@ FUNCTION_EN = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _posseg():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(60)
-    return jieba.posseg
-
-
 @dataclass
 class Reading:
     """A question read for resolving: its words (with jieba tags for Chinese) and what in it points back."""
@@ -92,7 +82,7 @@ class Reading:
 
 
 def _read_zh(text: str) -> Reading:
-    words = [(w, f) for w, f in _posseg().lcut(text)]
+    words = [(w, f) for w, f in posseg().lcut(text)]
     body = TAIL_ZH.sub("", LEAD_ZH.sub("", text))
     return Reading(
         text=text,
