@@ -80,6 +80,7 @@ class Extractor:
     typed_prior = 0.0  # confidence feature: 1.0 where a candidate of the type is rarely wrong once found
     named = False  # candidates are names: the longest one at a place, and not the name the question describes
     frames_sentence = False  # a candidate opening the sentence (5月5日下午,…) is about all of it
+    in_units = False  # unit_match may be +1: a candidate in the unit the question asks in
     max_fit = 0.0  # the most fit() ever adds to a span score (the bound the pruning of sentences relies on counts it)
     max_sentence_bonus = (
         0.0  # the most sentence_bonus() ever adds to a sentence's typed bonus (counted by that bound too)

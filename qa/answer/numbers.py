@@ -37,6 +37,7 @@ class _Measured(Extractor):
     """Numbers printed with a measure word or unit, which the question may name (多少支, how many pairs)."""
 
     typed_prior = 1.0
+    in_units = True
 
     def unit_match(self, question: Question, candidate: Candidate) -> int:
         """+1 in the unit asked, 0 in another measure word the counted noun takes (单位: 个 for 几家), else -1."""

@@ -61,22 +61,37 @@ class Answer:
 
 
 def _typed_spans(question: Question, sents: list[Sentence]) -> dict[int, list[Span]]:
-    """The scored candidates of each sentence that may become the best or the runner-up; each such sentence gains
-    the typed bonus. A sentence that cannot reach the second-best score even with the largest typed bonus is
-    skipped: its candidates (jieba POS tagging, the slow part) are not looked for."""
+    """The scored candidates of each sentence that may become the best, the runner-up or the fallback; each such
+    sentence gains the typed bonus. The others are skipped (their candidates, jieba POS tagging, are the slow part):
+    those the largest typed bonus cannot lift to the runner-up of the scores before it, and those whose own bound
+    (what their words allow) cannot lift them to where the sentences scored so far leave a chance (_reachable)."""
     spans_of: dict[int, list[Span]] = {}
     if question.extractor is None:
         return spans_of
     pre = sorted((s.score for s in sents), reverse=True)
     floor = pre[1] - span_step.max_typed_bonus(question.extractor) if len(pre) > 1 else -math.inf
-    for i, s in enumerate(sents):
-        if s.score < floor or s.asks:
-            continue  # a sentence that asks (都有哪些企业家参加?) answers nothing
+    final = [s.score for s in sents if s.asks]  # a sentence that asks (都有哪些企业家参加?) answers nothing: no bonus
+    for i in sorted(range(len(sents)), key=lambda i: -sents[i].score):
+        s = sents[i]
+        if s.score < floor:
+            break
+        if s.asks or s.score + span_step.typed_bonus_bound(question, s.norm) < _reachable(final):
+            continue
         spans_of[i] = span_step.score_spans(question, s.text)
         if spans_of[i] and spans_of[i][0].score > RULED_OUT_SCORE:
             s.score += span_step.typed_bonus(question.extractor, spans_of[i][0])
             s.score += question.extractor.sentence_bonus(question, s.text, spans_of[i])
+        final.append(s.score)
     return spans_of
+
+
+def _reachable(final: list[float]) -> float:
+    """The score a sentence must reach to be the best, the runner-up or the fallback, given sentences whose scores
+    are final: the final best and runner-up can only be higher."""
+    if len(final) < 2:
+        return -math.inf
+    best, runner = sorted(final, reverse=True)[:2]
+    return min(runner, best - FALLBACK_MARGIN)
 
 
 def _fallen_back(sents: list[Sentence], spans_of: dict[int, list[Span]], order: list[int]) -> list[int]:

@@ -100,6 +100,30 @@ def max_typed_bonus(extractor: Extractor) -> float:
     )
 
 
+def typed_bonus_bound(question: Question, s: str) -> float:
+    """The most typed_bonus and sentence_bonus can give the simplified sentence s. Each share in score_span is of
+    the question's words (span_terms, or its slots) found in s: a sentence with none of them gets only the rest."""
+    extractor = question.extractor
+    if any(t in s for alts, _ in question.span_terms for t, _ in alts):
+        span = score_bound(extractor)
+    else:
+        slotted = question.slots is not None and any(u in s.lower() for side in question.slots for u in side)
+        span = (
+            ALIGN_WEIGHT * slotted
+            + NEAR_WEIGHT * math.exp(-FAR / NEAR_DECAY)  # _nearness of words found on neither side
+            + EXTRA_WEIGHT * (question.slots is None)
+            + LINKER_WEIGHT * bool(question.linker and question.linker in s)
+            + UNIT_WEIGHT * extractor.in_units
+            + extractor.max_fit
+        )
+    return (
+        TYPED_SENTENCE_BONUS
+        + TYPED_SPAN_WEIGHT * span
+        + UNIT_SENTENCE_BONUS * extractor.in_units
+        + extractor.max_sentence_bonus
+    )
+
+
 def alignment(slots, sentence_norm: str, start: int, end: int, idf: Callable[[str], float]) -> float:
     """The (idf-weighted) share of what the question says around its interrogative that the sentence says on the
     same side of the candidate, nearby: the candidate fills the question's gap (由城发集团成立 for 由哪家单位成立)."""
