@@ -53,12 +53,14 @@ class Timer:
 
 @dataclass
 class Plan:
-    """Issues ready to insert: their passage rows, content hashes, and the vectors embedded for them (by model)."""
+    """Issues ready to insert: their passage rows, content hashes, the vectors embedded for them (by model) and
+    their texts' part-of-speech tags."""
 
     issues: list[Issue]
     rows: dict[str, list[tuple]]
     hashes: dict[str, set[str]]
     vectors: dict[str, dict[str, np.ndarray]]  # model → content hash → vector
+    tags: dict[str, list[tuple[str, str]]]  # text hash → (word, flag) pairs
 
     def embedded(self, issue_id: str) -> int:
         """The issue's passages embedded (by one model or more)."""
@@ -66,15 +68,15 @@ class Plan:
 
 
 def _plan(path: Path, issues: list[Issue], embedders: list, *, max_chars: int, reuse: bool, progress: bool, timer):
-    """Chunk and tokenize the issues and embed what needs it: the content hashes with no stored vector of each
+    """Chunk, tokenize and tag the issues and embed what needs it: the content hashes with no stored vector of each
     model (all of them unless reuse)."""
-    issues, rows, hashes, texts = prepare_issues(issues, max_chars)
+    issues, rows, hashes, texts, tags = prepare_issues(issues, max_chars)
     timer.lap("chunk_s")
     timer.stats["embedded"] = 0
     embedded = vectors.embed(path, texts, embedders, reuse=reuse, progress=progress, timer=timer)
     store.preload()
     timer.lap("embed_s")
-    return Plan(issues, rows, hashes, embedded)
+    return Plan(issues, rows, hashes, embedded, tags)
 
 
 def _meta(embedders: list, max_chars: int) -> dict[str, object]:
@@ -138,6 +140,7 @@ def add(
         if all(r.status == "unchanged" for r in reports):
             return reports  # nothing to publish: rolled back, the generation stays
         vectors.put(tx, plan.vectors)
+        tx.put_tags(plan.tags)
         new = set().union(*(plan.hashes[r.issue_id] for r in reports if r.status in ("added", "replaced")))
         timer.stats["embedded"] += vectors.complete(tx, embedders, progress, new)
         tx.drop_vectors(vectors.dims(embedders), gone)
@@ -181,6 +184,7 @@ def build(
             tx.add_issue(issue, plan.rows[issue.issue_id])
         tx.drop_vectors(vectors.dims(embedders))  # other models', other sizes, unused
         vectors.put(tx, plan.vectors)
+        tx.put_tags(plan.tags)
         timer.stats["embedded"] += vectors.complete(tx, embedders, progress)
         tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")
@@ -240,6 +244,7 @@ def _restore(path: Path, model: str | None, progress: bool, timer: Timer) -> lis
         for issue in plan.issues:
             tx.add_issue(issue, plan.rows[issue.issue_id])
         vectors.put(tx, plan.vectors)
+        tx.put_tags(plan.tags)
         tx.set_meta(_meta(embedders, MAX_CHARS))
         timer.lap("db_s")
         timer.stats.update(tx.publish(incremental=False))
@@ -305,6 +310,7 @@ def rebuild(
             tx.remove_issue(issue.issue_id)
             tx.add_issue(issue, plan.rows[issue.issue_id], added_at[issue.issue_id])
         vectors.put(tx, plan.vectors)
+        tx.put_tags(plan.tags)
         tx.drop_vectors(vectors.dims(embedders))
         tx.set_meta(_meta(embedders, max_chars))
         timer.lap("db_s")

@@ -263,6 +263,7 @@ class Index:
             encode=self.embedder.encode_sentences,
             translated=translated,
             preceding=self.preceding_text,
+            tags=self.store.passage_tags,
         )
 
     def close(self) -> None:

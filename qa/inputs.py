@@ -255,9 +255,12 @@ def _passage_rows(chunks: list[Chunk]) -> list[tuple]:
 
 def prepare_issues(
     issues: list[Issue], max_chars: int
-) -> tuple[list[Issue], dict[str, list[tuple]], dict[str, set[str]], dict[str, str]]:
+) -> tuple[list[Issue], dict[str, list[tuple]], dict[str, set[str]], dict[str, str], dict[str, list]]:
     """(the issues, with clean ids; by issue id, their passage rows and content hashes; the text to embed by
-    content hash). An issue without any paragraph is refused: nothing of it could ever be found."""
+    content hash; the part-of-speech tags by text hash). An issue without any paragraph is refused: nothing of it
+    could ever be found."""
+    from . import text
+
     for issue in issues:
         cleaned = clean_issue_id(issue.issue_id)
         if not cleaned:
@@ -273,4 +276,5 @@ def prepare_issues(
     rows = {issue_id: _passage_rows(cs) for issue_id, cs in chunks.items()}
     hashes = {issue_id: {c.content_hash for c in cs} for issue_id, cs in chunks.items()}
     texts = {c.content_hash: c.embed_text for cs in chunks.values() for c in cs}
-    return issues, rows, hashes, texts
+    plain = {c.text_hash: c.text for cs in chunks.values() for c in cs}
+    return issues, rows, hashes, texts, dict(zip(plain, text.pos_tags_many(list(plain.values()))))

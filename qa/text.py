@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -82,20 +83,41 @@ def split_sentences(text: str) -> list[str]:
     return parts or [text]
 
 
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """jieba's (word, part-of-speech flag) pairs of the simplified text, as the answer step tags its sentences."""
+    return [(w.word, w.flag) for w in posseg().cut(to_simplified(text))]
+
+
+def tagger() -> str:
+    """What pos_tags depends on, kept with stored tags: tags of another jieba are not used."""
+    from importlib.metadata import version
+
+    return f"jieba {version('jieba')}"
+
+
 PARALLEL_MIN_TEXTS = 400
 
 
 def tokens_many(texts: list[str]) -> list[list[str]]:
     """tokens() of many texts; big batches are split over one forked process per core (jieba is pure Python)."""
+    return _many(tokens, texts, _jieba)
+
+
+def pos_tags_many(texts: list[str]) -> list[list[tuple[str, str]]]:
+    """pos_tags() of many texts, as tokens_many."""
+    return _many(pos_tags, texts, posseg)
+
+
+def _many(fn: Callable[[str], list], texts: list[str], load: Callable[[], object]) -> list[list]:
     import os
 
     workers = min(os.cpu_count() or 1, len(texts) // (PARALLEL_MIN_TEXTS // 2))
     if workers < 2:
-        return [tokens(t) for t in texts]
+        return [fn(t) for t in texts]
     import multiprocessing
 
     from .procs import helper_process
 
-    _jieba(), _t2s()  # load once here; forked workers inherit the dictionaries
+    load(), _t2s()  # load once here; forked workers inherit the dictionaries
     with multiprocessing.get_context("fork").Pool(workers, initializer=helper_process, initargs=(os.getpid(),)) as pool:
-        return pool.map(tokens, texts, chunksize=64)
+        return pool.map(fn, texts, chunksize=64)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
+from typing import Protocol
 
 # Interrogative phrases: removed before the question's words are matched against the text.
 INTERROGATIVE = re.compile(
@@ -150,9 +154,33 @@ EN_UNITS = {
 }
 
 
-@lru_cache(maxsize=2048)
+class TagSource(Protocol):
+    def get(self, text: str) -> tuple[tuple[str, str], ...] | None: ...
+
+
+STORED_TAGS: ContextVar[TagSource | None] = ContextVar("stored_tags", default=None)
+
+
 def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
-    """jieba's (word, part-of-speech flag) pairs of the text."""
+    """jieba's (word, part-of-speech flag) pairs of the text: those the index stored for it, when this ask has
+    them (stored_tags_known), else tagged now."""
+    source = STORED_TAGS.get()
+    stored = source.get(text) if source is not None else None
+    return stored if stored is not None else _tagged(text)
+
+
+@contextmanager
+def stored_tags_known(source: TagSource) -> Iterator[None]:
+    """Within this block (one ask), pos_tags of the texts the source has are the stored ones."""
+    token = STORED_TAGS.set(source)
+    try:
+        yield
+    finally:
+        STORED_TAGS.reset(token)
+
+
+@lru_cache(maxsize=2048)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     from ..text import posseg
 
     return tuple((w.word, w.flag) for w in posseg().cut(text))

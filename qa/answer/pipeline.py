@@ -12,6 +12,7 @@ from . import sentences as sentence_step
 from . import spans as span_step
 from .confidence import THRESHOLDS, calibrated, features, ruled_out_cap
 from .extractors import OTHER, Placement
+from .patterns import stored_tags_known
 from .question import Question
 from .sentences import Sentence
 from .spans import RULED_OUT_SCORE, Span
@@ -155,13 +156,16 @@ def extract(
     max_passages: int = 3,
     max_encoded: int = 8,
     threshold: float | None = None,
+    tags: Callable[[list[int]], dict[int, list[tuple[str, str]]]] | None = None,
 ) -> Answer:
     """The answer to the question from the retrieved passages (best first).
 
     idf(term) weights question words (default: all 1); encode(texts) -> unit vectors, used to rank sentences for
     questions without Chinese text (the question is encoded together with the sentences); translated: the
     question's qa.translate terms when the caller has them already; preceding(passage): the paragraph printed
-    before it, where a "当天" at the start of a paragraph finds its date.
+    before it, where a "当天" at the start of a paragraph finds its date; tags(passage ids): id → the (word, flag)
+    pairs the index stored for its text (qa.text.pos_tags; Store.passage_tags), so its sentences need not be
+    tagged now.
     """
     q = Question.read(question, idf, df, translated)
     threshold = THRESHOLDS.get(f"{q.language}/{q.qtype}", THRESHOLDS[q.language]) if threshold is None else threshold
@@ -172,7 +176,8 @@ def extract(
     qvec = None
     if q.english and encode is not None:
         qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded)
-    spans_of = _typed_spans(q, sents)
+    with stored_tags_known(sentence_step.StoredTags(sents, tags or (lambda ids: {}))):
+        spans_of = _typed_spans(q, sents)
     order = _fallen_back(sents, spans_of, sorted(range(len(sents)), key=lambda i: -sents[i].score))
     best = sents[order[0]]
     runner = sents[order[1]].score if len(order) > 1 else 0.0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from ..search import Passage
@@ -66,6 +68,40 @@ def sentences(passages: list[Passage], max_passages: int) -> list[Sentence]:
                 prev.norm = to_simplified(prev.text)
                 continue
             out.append(Sentence(r, article_rank, p, stripped, start + s.index(stripped), to_simplified(stripped)))
+    return out
+
+
+class StoredTags:
+    """The sentences' stored tags (for qa.answer.patterns.stored_tags_known), read from the index on first use:
+    most answer types never tag."""
+
+    def __init__(self, sents: list[Sentence], read: Callable[[list[int]], dict[int, list[tuple[str, str]]]]):
+        self.sents, self.read = sents, read
+        self.tags: dict[str, tuple] | None = None
+
+    def get(self, text: str) -> tuple | None:
+        if self.tags is None:
+            ids = list(dict.fromkeys(s.passage.id for s in self.sents))
+            self.tags = stored_tags(self.sents, self.read(ids))
+        return self.tags.get(text)
+
+
+def stored_tags(sents: list[Sentence], tags: dict[int, list[tuple[str, str]]]) -> dict[str, tuple]:
+    """Sentence (simplified) → its (word, flag) pairs cut from its passage's stored tags, where they cover it
+    exactly (a passage tagged whole is tagged as its sentences are: jieba cuts at punctuation)."""
+    out: dict[str, tuple] = {}
+    offsets: dict[int, list[int]] = {}
+    for s in sents:
+        pairs = tags.get(s.passage.id)
+        if not pairs:
+            continue
+        if s.passage.id not in offsets:
+            offsets[s.passage.id] = list(accumulate((len(w) for w, _ in pairs), initial=0))
+        at = offsets[s.passage.id]
+        i, j = bisect_left(at, s.start), bisect_left(at, s.start + len(s.norm))
+        cut = tuple(pairs[i:j])
+        if "".join(w for w, _ in cut) == s.norm:
+            out[s.norm] = cut
     return out
 
 

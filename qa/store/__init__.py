@@ -3,7 +3,8 @@ default, one directory) implements it with SQLite as the source of truth and FAI
 one set per generation.
 
 Layout of an index directory:
-  qa.db                    issues, their kept sources, articles, passages (text, tokens, hashes), vectors, meta, feedback
+  qa.db                    issues, their kept sources, articles, passages (text, tokens, hashes), vectors, passage tags
+                           (jieba's words and parts of speech, by text hash: the answer step's), meta, feedback
   sources/<sha256>         every file an issue was read from, content-addressed: a rebuild reads them again
   dense-<gen>.faiss        FAISS IndexIDMap2(IndexFlatIP) (IVF above 50k passages), ids = passage ids: main model
   dense-<gen>.<model>.faiss  the same for each further model (e.g. multilingual-e5-small)
@@ -12,7 +13,7 @@ Layout of an index directory:
   writer.lock              flock held by the one writer (the next waits up to $QA_LOCK_TIMEOUT s, then IndexBusy)
 
 Modules: db (schema, connections), queries (all SQL, by concern), files (safe writes), lock, transaction (one write), dense,
-lexical, derived (a generation's search files), manifest, sources, check, feedback, embedded (the read side).
+lexical, derived (a generation's search files), tags, manifest, sources, check, feedback, embedded (the read side).
 """
 
 from __future__ import annotations

@@ -102,6 +102,10 @@ class Store(Protocol):
         """id → the fields of a qa.Passage (id, text, issue_id, paper, date, article_no, article_title,
         paragraph_no, part_no, section, kind) and text_hash, for the ids that exist."""
 
+    def passage_tags(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+        """id → the (word, part-of-speech flag) pairs of its simplified text (qa.text.pos_tags), for the passages
+        whose tags the store keeps (the embedded store tags on every write; Milvus keeps none: tagged at ask)."""
+
     def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:
         """The passage printed just before this one in its article."""
 
@@ -147,6 +151,9 @@ class Writer(Protocol):
         """Content hashes (of these, or of every passage) that have no vector of the model."""
 
     def put_vectors(self, model_id: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+    def put_tags(self, tags: dict[str, list[tuple[str, str]]]) -> None:
+        """Part-of-speech tags made before the write, by text hash (a store that keeps none ignores them)."""
 
     def embed_texts(self, hashes: list[str] | None = None) -> dict[str, str]:
         """What the model embeds for each content hash (every passage's if None), from the stored passages."""

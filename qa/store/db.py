@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS sources_sha ON sources(sha256);
 CREATE TABLE IF NOT EXISTS vectors (
     model_id TEXT NOT NULL, content_hash TEXT NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (model_id, content_hash));
+CREATE TABLE IF NOT EXISTS passage_tags (text_hash TEXT PRIMARY KEY, tagger TEXT NOT NULL, tags TEXT NOT NULL);
 """
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorrupt, IndexMissing
-from . import derived, queries, sources
+from . import derived, queries, sources, tags
 from .base import Filters, check_known
 from .db import connect_readonly, generation, get_meta, index_models, is_index, open_readonly
 
@@ -73,6 +73,10 @@ class EmbeddedStore:
     def passages(self, ids: list[int]) -> dict[int, dict]:
         with self._lock:
             return queries.passages(self._con, ids)
+
+    def passage_tags(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+        with self._lock:
+            return tags.read(self._con, ids)
 
     def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:
         with self._lock:

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import IndexMissing, Interrupted
 from ..procs import signals_deferred
 from . import derived, manifest, queries, sources
+from . import tags as kept_tags
 from .db import DB_NAME, FORMAT_VERSION, SCHEMA, connect, generation, get_meta, is_index
 from .files import as_one_line, generation_files, remove, temp_files
 from .lock import MARK_PREFIX, marked, writer_lock
@@ -106,6 +107,9 @@ class Transaction:
     def put_vectors(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
         queries.put_vectors(self.con, model_id, vectors)
 
+    def put_tags(self, tags: dict[str, list[tuple[str, str]]]) -> None:
+        kept_tags.put(self.con, tags)
+
     def embed_texts(self, hashes: list[str] | None = None) -> dict[str, str]:
         from ..chunk import embed_text
 
@@ -127,6 +131,7 @@ class Transaction:
         gen = self.generation + 1
         self.set_meta({"generation": gen, "format_version": FORMAT_VERSION, "next_passage_id": self._next_id})
         prev = (self.generation, self.prev_ids) if incremental and self.generation else None
+        kept_tags.fill(self.con)
         how = derived.build(self.con, self.path, gen, prev)
         prepared = manifest.prepare(self.con, self.path)
         with signals_deferred():

@@ -105,6 +105,9 @@ class MilvusWriter:
     def put_vectors(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
         self._vectors.update(vectors)
 
+    def put_tags(self, tags: dict[str, list[tuple[str, str]]]) -> None:
+        """Milvus keeps no tags: its answers tag the sentences they read."""
+
     def embed_texts(self, hashes: list[str] | None = None) -> dict[str, str]:
         from ...chunk import embed_text
 

@@ -1,6 +1,6 @@
 """Every SQL statement of the project: what the index, its writes, its checks and its search files ask the database.
-One module per concern: issues (with their articles and sources), passage_rows, vector_rows, checks, feedback;
-common (IN lists in batches, the meta table)."""
+One module per concern: issues (with their articles and sources), passage_rows, vector_rows, tag_rows, checks,
+feedback; common (IN lists in batches, the meta table)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from .passage_rows import (
     preceding_text,
     stored_tokens,
 )
+from .tag_rows import drop_unused_tags, passage_tags, put_tags, untagged
 from .vector_rows import (
     drop_unused_vectors,
     keep_only_vectors_of,
@@ -49,6 +50,7 @@ __all__ = [
     "PASSAGE_KEYS",
     "add_page_columns",
     "delete_issue",
+    "drop_unused_tags",
     "drop_unused_vectors",
     "embed_rows",
     "feedback_rows",
@@ -72,14 +74,17 @@ __all__ = [
     "orphan_passages",
     "passage_count",
     "passage_ids",
+    "passage_tags",
     "passages",
     "preceding_text",
+    "put_tags",
     "put_vectors",
     "quick_check",
     "set_feedback_comment",
     "set_meta",
     "source_hash",
     "stored_tokens",
+    "untagged",
     "vector_models",
     "vector_problems",
     "vectors",

@@ -1,0 +1,33 @@
+"""The passages' part-of-speech tags, made once when a write publishes rather than at every ask: the answer step's
+name and term types read their candidate sentences' words from them (qa.answer.sentences.stored_tags)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import queries
+
+
+def fill(con: sqlite3.Connection) -> int:
+    """Tag every passage text not yet tagged by this jieba (those of a write planned before are: put), drop tags no
+    passage uses; how many texts were tagged here."""
+    from ..text import pos_tags_many, tagger
+
+    name = tagger()
+    queries.drop_unused_tags(con, name)
+    rows = queries.untagged(con, name)
+    queries.put_tags(con, name, dict(zip((h for h, _ in rows), pos_tags_many([t for _, t in rows]))))
+    return len(rows)
+
+
+def put(con: sqlite3.Connection, tags: dict[str, list[tuple[str, str]]]) -> None:
+    """Tags made before the write (qa.text.pos_tags of each text, by text hash)."""
+    from ..text import tagger
+
+    queries.put_tags(con, tagger(), tags)
+
+
+def read(con: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    from ..text import tagger
+
+    return queries.passage_tags(con, ids, tagger())
