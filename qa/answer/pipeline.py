@@ -151,6 +151,7 @@ def extract(
     df: Callable[[str], int] | None = None,
     encode: Callable[[list[str]], object] | None = None,
     translated: list | None = None,
+    qvec=None,
     preceding: Callable[[Passage], str | None] | None = None,
     max_passages: int = 3,
     max_encoded: int = 8,
@@ -160,7 +161,8 @@ def extract(
 
     idf(term) weights question words (default: all 1); encode(texts) -> unit vectors, used to rank sentences for
     questions without Chinese text (the question is encoded together with the sentences); translated: the
-    question's qa.translate terms when the caller has them already; preceding(passage): the paragraph printed
+    question's qa.translate terms when the caller has them already; qvec: the question's encode vector when the
+    caller has it (its search made it), else it is encoded with the sentences; preceding(passage): the paragraph printed
     before it, where a "当天" at the start of a paragraph finds its date.
     """
     q = Question.read(question, idf, df, translated)
@@ -169,9 +171,10 @@ def extract(
     if not sents:
         return Answer(question, None, None, None, list(passages), 0.0, q.qtype)
     sentence_step.score(q, sents, passages)
-    qvec = None
     if q.english and encode is not None:
-        qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded)
+        qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded, qvec)
+    else:
+        qvec = None
     spans_of = _typed_spans(q, sents)
     order = _fallen_back(sents, spans_of, sorted(range(len(sents)), key=lambda i: -sents[i].score))
     best = sents[order[0]]
