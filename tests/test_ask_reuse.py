@@ -1,4 +1,5 @@
-"""What an English question's ask reuses instead of computing again: its search's question vector, on the sample."""
+"""What an English question's ask reuses instead of computing again: its search's question vector, and the sentence
+vectors of earlier questions (on the sample issue, with the real USE model)."""
 
 import json
 from pathlib import Path
@@ -58,3 +59,37 @@ def test_an_ask_encodes_the_question_once(index, monkeypatch):
     assert index.ask(question).sentence
     assert encoded.count(question) == 1
     assert len(encoded) > 1  # the sentences were encoded, without it
+
+
+def test_sentence_vectors_are_kept_for_the_next_question_and_a_text_given_twice_is_encoded_once(monkeypatch):
+    from qa import embed
+
+    embedder = embed.Embedder()  # the default USE model, with a cache of its own
+    sentences = [
+        "市派驻村工作队45支。",
+        "株洲日报讯(记者/李军)5月7日,市委书记主持召开会议。",
+        "末班车23时25分终到长沙。",
+    ]
+    encoded = []
+    encode_new = embedder._encode_new
+    monkeypatch.setattr(embedder, "_encode_new", lambda texts: encoded.append(list(texts)) or encode_new(texts))
+    first = embedder.encode_sentences(sentences + sentences[:1])
+    assert encoded == [sentences]  # the repeated sentence once
+    assert (first[0] == first[3]).all()
+    again = embedder.encode_sentences(["Who chaired the meeting?", *sentences[::-1]])
+    assert encoded[1:] == [["Who chaired the meeting?"]]  # the next question's known sentences come from the cache
+    assert (again[1:] == first[2::-1]).all()
+    fresh = encode_new(sentences)
+    assert abs(first[:3] - fresh).max() < 1e-6  # as if encoded now (only float noise of the batch differs)
+    assert embedder.encode_sentences([]).shape == (0, embed.USE_DIM)
+
+
+def test_the_sentence_cache_keeps_the_last_texts_only(monkeypatch):
+    from qa import embed
+
+    monkeypatch.setattr(embed, "SENTENCE_CACHE", 3)
+    embedder = embed.Embedder()
+    embedder.encode_sentences(["一", "二", "三"])
+    embedder.encode_sentences(["一"])  # used again: now the newest
+    embedder.encode_sentences(["四"])
+    assert list(embedder._sentences) == ["三", "一", "四"]
