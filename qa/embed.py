@@ -128,23 +128,33 @@ class Embedder:
         vectors of the last SENTENCE_CACHE texts are kept (a reader's next question about the same articles ranks
         the same sentences); a text given twice is encoded once."""
         texts = list(texts)
+        if not texts:
+            return self._encode_new([])
+        known = self._kept(texts)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known.update(self._keep(new, self._encode_new(new)))
+        return np.stack([known[t] for t in texts])
+
+    def _kept(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The kept vectors of those texts, marked as just used."""
         with self._sentences_lock:
             known = {t: self._sentences[t] for t in texts if t in self._sentences}
             for t in known:
                 self._sentences.move_to_end(t)
-        new = list(dict.fromkeys(t for t in texts if t not in known))
-        if new or not texts:
-            vectors = self._encode_new(new)
-            known.update((t, v.copy()) for t, v in zip(new, vectors))
-            with self._sentences_lock:
-                self._sentences.update((t, known[t]) for t in new)
-                while len(self._sentences) > SENTENCE_CACHE:
-                    self._sentences.popitem(last=False)
-            if not texts:
-                return vectors
-        return np.stack([known[t] for t in texts])
+        return known
+
+    def _keep(self, texts: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
+        """Keep the texts' vectors, the least recently used dropped beyond SENTENCE_CACHE."""
+        new = {t: v.copy() for t, v in zip(texts, vectors)}
+        with self._sentences_lock:
+            self._sentences.update(new)
+            while len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.popitem(last=False)
+        return new
 
     def _encode_new(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors, encoded now."""
         if self.is_default:
             return _encode_short(texts)
         if self.model_id == E5_MODEL:
