@@ -148,12 +148,15 @@ class Index:
 
         model = model or self.model_id
         with self._lock:
+            kept, vectors = self._query_vectors
+            if kept == question and model in vectors:
+                return vectors[model]
+        vector = load(model).encode_query(question)  # outside the lock: other threads' searches need not wait
+        with self._lock:
             if self._query_vectors[0] != question:
                 self._query_vectors = (question, {})
-            vectors = self._query_vectors[1]
-            if model not in vectors:
-                vectors[model] = load(model).encode_query(question)
-            return vectors[model]
+            self._query_vectors[1][model] = vector
+        return vector
 
     def search_files(self) -> store.SearchFiles:
         """The search files of the committed generation (reloaded when a writer has published a new one)."""
