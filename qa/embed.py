@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -13,6 +15,7 @@ from .errors import ModelError
 DEFAULT_MODEL = "use-multilingual-v3"
 USE_DIM = 512
 BUNDLED = {DEFAULT_MODEL: USE_DIM, E5_MODEL: E5_DIM}  # models shipped inside packages, by name → dimension
+SENTENCE_CACHE = 4096  # short texts whose vectors encode_sentences keeps (~2 KB each for USE)
 
 # No model download may ever be attempted: this product runs offline.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -69,6 +72,8 @@ class Embedder:
         self.model_id = model_name(model)
         self._st = None
         self._dim = BUNDLED.get(self.model_id)
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()  # the last SENTENCE_CACHE texts' vectors
+        self._sentences_lock = threading.Lock()
 
     @property
     def is_default(self) -> bool:
@@ -119,7 +124,37 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_sentences(self, texts: list[str]) -> np.ndarray:
-        """Normalised vectors of a few short texts (query-side, e.g. answer sentences): no worker processes."""
+        """Normalised vectors of a few short texts (query-side, e.g. answer sentences): no worker processes. The
+        vectors of the last SENTENCE_CACHE texts are kept (a reader's next question about the same articles ranks
+        the same sentences); a text given twice is encoded once."""
+        texts = list(texts)
+        if not texts:
+            return self._encode_new([])
+        known = self._kept(texts)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known.update(self._keep(new, self._encode_new(new)))
+        return np.stack([known[t] for t in texts])
+
+    def _kept(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The kept vectors of those texts, marked as just used."""
+        with self._sentences_lock:
+            known = {t: self._sentences[t] for t in texts if t in self._sentences}
+            for t in known:
+                self._sentences.move_to_end(t)
+        return known
+
+    def _keep(self, texts: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
+        """Keep the texts' vectors, the least recently used dropped beyond SENTENCE_CACHE."""
+        new = {t: v.copy() for t, v in zip(texts, vectors)}
+        with self._sentences_lock:
+            self._sentences.update(new)
+            while len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.popitem(last=False)
+        return new
+
+    def _encode_new(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors, encoded now."""
         if self.is_default:
             return _encode_short(texts)
         if self.model_id == E5_MODEL:

@@ -94,6 +94,7 @@ class Index:
         self.store: store.Store = store.open(self.path)
         self._lock = threading.RLock()
         self._translation: tuple = (None, [])  # ((generation, question), its translated terms)
+        self._query_vectors: tuple = (None, {})  # (question, its vector by each model)
         self.meta = self.store.meta()
         import faiss
 
@@ -135,12 +136,27 @@ class Index:
         """Hybrid search of an index of several models fuses them all (qa.search.rank_fused); otherwise rank."""
         fusion = fusion_of(self.models) if mode == "hybrid" else None
         if fusion is None:
-            qvec = self.embedder.encode_query(question) if mode != "lexical" else None
+            qvec = self.query_vector(question) if mode != "lexical" else None
             return rank(files, question, qvec, k, mode, allowed, terms=terms)
+        qvecs = {model: self.query_vector(question, model) for model in self.models}
+        return rank_fused(files, question, qvecs, k, allowed, terms, fusion)
+
+    def query_vector(self, question: str, model: str | None = None) -> np.ndarray:
+        """The question's vector by the model (default: the main one); the last question's is kept, so that the
+        answer step of an ask reuses its search's."""
         from .embed import load
 
-        qvecs = {model: load(model).encode_query(question) for model in self.models}
-        return rank_fused(files, question, qvecs, k, allowed, terms, fusion)
+        model = model or self.model_id
+        with self._lock:
+            kept, vectors = self._query_vectors
+            if kept == question and model in vectors:
+                return vectors[model]
+        vector = load(model).encode_query(question)  # outside the lock: other threads' searches need not wait
+        with self._lock:
+            if self._query_vectors[0] != question:
+                self._query_vectors = (question, {})
+            self._query_vectors[1][model] = vector
+        return vector
 
     def search_files(self) -> store.SearchFiles:
         """The search files of the committed generation (reloaded when a writer has published a new one)."""
@@ -253,15 +269,16 @@ class Index:
         from .answer import extract
         from .text import has_cjk
 
-        # an English question's translation is the one its search made (cached); otherwise extract decides
-        translated = None if has_cjk(question) else self.translate(question)
+        # an English question's translation and vector are the ones its search made (cached)
+        english = not has_cjk(question)
         return extract(
             question,
             hits,
             idf=self.idf,
             df=self.df,
             encode=self.embedder.encode_sentences,
-            translated=translated,
+            translated=self.translate(question) if english else None,
+            qvec=self.query_vector(question) if english else None,
             preceding=self.preceding_text,
             tags=self.store.passage_tags,
         )

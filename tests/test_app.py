@@ -455,3 +455,19 @@ def test_a_kept_conversation_comes_back_and_what_is_malformed_is_dropped():
     kept = {"chat": history + ["junk"], "records": [[1, records[1]], [7, records[1]], ["1", {}], 3], "lang": "fr"}
     assert restored(kept) == (history, records, "zh")
     assert restored(None) == ([], {}, "zh") and restored({"chat": "x", "records": {}}) == ([], {}, "zh")
+
+
+def test_the_chats_warm_up_loads_what_a_readers_first_questions_need(sample_index):
+    """In a fresh process, as app.py starts: the English dictionary, jieba's part-of-speech tagger and its tables for
+    unknown words (qa.postag) are loaded by Archive.warm_up, not by the first reader's question."""
+    script = (
+        "import sys\n"
+        "from qa.chat import Archive\n"
+        "from qa import postag\n"
+        "from qa.translate import dictionary\n"
+        "assert 'jieba.posseg' not in sys.modules and not postag._models\n"
+        f"Archive({str(sample_index)!r}).warm_up()\n"
+        "print(dictionary.load.cache_info().currsize, 'jieba.posseg' in sys.modules, len(postag._models))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split() == ["1", "True", "1"]

@@ -65,6 +65,20 @@ def test_candidates_are_weighted_and_limited_to_the_collection(index):
     assert {"净利润", "纯利"} <= offline and "纯利" not in chinese(terms)
 
 
+def test_the_parts_of_a_short_dictionary_word_are_its_tokens_without_jieba():
+    """collection._parts skips jieba for words of one or two Chinese characters: the same parts for every such word
+    the dictionary offers (and longer ones still go through jieba)."""
+    from qa.text import tokens
+    from qa.translate.collection import _parts
+
+    rd = tr.load()
+    offered = {c.rsplit(" ", 1)[0] for value in rd.keys.values() for c in value.split("|")}
+    short = sorted(w for w in offered if len(w) <= 2)
+    assert len(short) > 60_000
+    assert [w for w in short if set(_parts(w)) != {t for t in tokens(w) if len(t) > 1}] == []
+    assert set(_parts("驻村工作队")) == {t for t in tokens("驻村工作队") if len(t) > 1} >= {"工作队", "驻村"}
+
+
 def test_lemmas():
     known = tr.load().known
     assert {tr.lemma(w, known) for w in ("dispatch", "dispatched", "dispatches", "dispatching")} == {"dispatch"}

@@ -152,6 +152,7 @@ def extract(
     df: Callable[[str], int] | None = None,
     encode: Callable[[list[str]], object] | None = None,
     translated: list | None = None,
+    qvec=None,
     preceding: Callable[[Passage], str | None] | None = None,
     max_passages: int = 3,
     max_encoded: int = 8,
@@ -162,9 +163,10 @@ def extract(
 
     idf(term) weights question words (default: all 1); encode(texts) -> unit vectors, used to rank sentences for
     questions without Chinese text (the question is encoded together with the sentences); translated: the
-    question's qa.translate terms when the caller has them already; preceding(passage): the paragraph printed
-    before it, where a "当天" at the start of a paragraph finds its date; tags(passage ids): id → the (word, flag)
-    pairs the index stored for its text (qa.text.pos_tags; Store.passage_tags), so its sentences need not be
+    question's qa.translate terms when the caller has them already; qvec: the question's encode vector when the
+    caller has it (its search made it), else it is encoded with the sentences; preceding(passage): the paragraph
+    printed before it, where a "当天" at the start of a paragraph finds its date; tags(passage ids): id → the (word,
+    flag) pairs the index stored for its text (qa.text.pos_tags; Store.passage_tags), so its sentences need not be
     tagged now.
     """
     q = Question.read(question, idf, df, translated)
@@ -173,9 +175,10 @@ def extract(
     if not sents:
         return Answer(question, None, None, None, list(passages), 0.0, q.qtype)
     sentence_step.score(q, sents, passages)
-    qvec = None
     if q.english and encode is not None:
-        qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded)
+        qvec = sentence_step.rank_by_meaning(q, sents, encode, max_encoded, qvec)
+    else:
+        qvec = None
     with stored_tags_known(sentence_step.StoredTags(sents, tags or (lambda ids: {}))):
         spans_of = _typed_spans(q, sents)
     order = _fallen_back(sents, spans_of, sorted(range(len(sents)), key=lambda i: -sents[i].score))

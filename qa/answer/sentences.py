@@ -159,15 +159,22 @@ def score(question: Question, sents: list[Sentence], passages: list[Passage]) ->
         )
 
 
-def rank_by_meaning(question: Question, sents: list[Sentence], encode: Callable[[list[str]], object], max_encoded: int):
+def rank_by_meaning(
+    question: Question, sents: list[Sentence], encode: Callable[[list[str]], object], max_encoded: int, qvec=None
+):
     """English questions: the best sentences by translated words re-ranked by their cosine with the question.
+    qvec: the question's vector when the caller has it (its search encoded it), else encoded with the sentences.
     Returns the question's vector."""
     import numpy as np
 
     pool = sorted(sents, key=lambda s: -s.score)[:max_encoded]
-    vecs = np.asarray(encode([question.text] + [s.text for s in pool]), dtype=np.float32)
-    qvec = vecs[0]
-    for s, c in zip(pool, vecs[1:] @ qvec):
+    texts = [s.text for s in pool]
+    if qvec is None:
+        vecs = np.asarray(encode([question.text] + texts), dtype=np.float32)
+        qvec, vecs = vecs[0], vecs[1:]
+    else:
+        vecs = np.asarray(encode(texts), dtype=np.float32)
+    for s, c in zip(pool, vecs @ qvec):
         s.cosine = float(c)
         s.score += COSINE_WEIGHT * s.cosine
     for s in sents:

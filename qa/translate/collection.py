@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
-from ..text import tokens
+from ..text import CJK_RUN, to_simplified, tokens
 
 MAX_CANDIDATES = 6  # Chinese candidates kept per English term
 MAX_CHARACTERS = 2  # ... and one-character candidates besides
@@ -23,12 +24,22 @@ def _weighed(
     if inner:
         return w * PARTIAL_WEIGHT * (1 + FREQUENCY_WEIGHT * math.log1p(inner)), True
     if n == 0:
-        n = max((df(t) for t in tokens(zh) if len(t) > 1), default=0)
+        n = max((df(t) for t in _parts(zh)), default=0)
         if n == 0:
             return None
         w *= PARTIAL_WEIGHT
     w *= 1 + FREQUENCY_WEIGHT * math.log1p(n)
     return w, False
+
+
+@lru_cache(maxsize=100_000)
+def _parts(zh: str) -> tuple[str, ...]:
+    """The candidate's lexical tokens longer than one character, memoised (the dictionary offers the same words
+    question after question). A word of one or two simplified Chinese characters needs no jieba: its one bigram is
+    all of them (2610 of the 3600 candidates looked up for the sample's English questions)."""
+    if len(zh) <= 2 and CJK_RUN.fullmatch(zh) and to_simplified(zh) == zh:
+        return (zh,) if len(zh) == 2 else ()
+    return tuple(t for t in tokens(zh) if len(t) > 1)
 
 
 def collection_weighted(
