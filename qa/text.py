@@ -89,10 +89,28 @@ def pos_tags(text: str) -> list[tuple[str, str]]:
 
 
 def tagger() -> str:
-    """What pos_tags depends on, kept with stored tags: tags of another jieba are not used."""
+    """What stored tags depend on (jieba, and tag_string's form), kept with them: others' tags are not used."""
     from importlib.metadata import version
 
-    return f"jieba {version('jieba')}"
+    return f"jieba {version('jieba')}; lengths and flags"
+
+
+STORED_TAG = re.compile(r"(\d+)([a-z]+)")
+
+
+def tag_string(pairs: list[tuple[str, str]]) -> str:
+    """Tags as an index keeps them: each word's length and flag (2ns1v3nr…); the words are the text's own."""
+    return "".join(f"{len(w)}{f}" for w, f in pairs)
+
+
+def tags_from_string(text: str, stored: str) -> list[tuple[str, str]] | None:
+    """The (word, flag) pairs of the simplified text from tag_string's form; None where they do not fit it."""
+    pairs, at, read = [], 0, 0
+    for m in STORED_TAG.finditer(stored):
+        n = int(m.group(1))
+        pairs.append((text[at : at + n], m.group(2)))
+        at, read = at + n, read + len(m.group())
+    return pairs if at == len(text) and read == len(stored) else None
 
 
 PARALLEL_MIN_TEXTS = 400

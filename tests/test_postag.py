@@ -9,7 +9,7 @@ from conftest import SAMPLE
 from jieba.posseg.viterbi import viterbi as jieba_viterbi  # the module's; qa.text puts ours in jieba.posseg
 
 from qa import postag
-from qa.text import posseg, split_sentences, to_simplified
+from qa.text import posseg, split_sentences, tag_string, tags_from_string, to_simplified
 
 
 def _sentences(texts: list[str]) -> list[str]:
@@ -67,7 +67,7 @@ def test_a_run_of_characters_jieba_has_never_seen_is_tagged_as_jieba_tags_it():
 # ----- tags kept in the index -----
 
 
-def _all_tags(path) -> dict[int, list]:
+def _all_tags(path) -> dict[int, str]:
     from qa.store import EmbeddedStore
 
     s = EmbeddedStore(path)
@@ -109,8 +109,19 @@ def test_an_index_keeps_the_tags_of_every_passage_as_jieba_tags_its_simplified_t
     finally:
         index.close()
     assert len(tags) == len(texts) > 50
-    for i, pairs in tags.items():
-        assert pairs == [(w.word, w.flag) for w in posseg().cut(to_simplified(texts[i]))]
+    for i, stored in tags.items():
+        text = to_simplified(texts[i])
+        assert tags_from_string(text, stored) == [(w.word, w.flag) for w in posseg().cut(text)]
+    assert sum(map(len, tags.values())) < 2 * sum(map(len, texts.values()))  # lengths and flags, not the words
+
+
+def test_stored_tags_that_do_not_fit_the_text_are_not_used():
+    pairs = [("株洲", "ns"), ("派出", "v"), ("362", "m"), ("支", "q")]
+    assert tag_string(pairs) == "2ns2v3m1q"
+    assert tags_from_string("株洲派出362支", "2ns2v3m1q") == pairs
+    assert tags_from_string("株洲派出362支队", "2ns2v3m1q") is None  # the text changed
+    assert tags_from_string("株洲派出362支", "2ns2v3m1q{") is None  # not what tag_string writes
+    assert tags_from_string("株洲派出362支", "") is None
 
 
 def test_asking_for_a_name_reads_the_candidate_sentences_words_from_the_index(sample_index, monkeypatch):
@@ -160,7 +171,7 @@ def test_tags_of_another_jieba_are_not_used_and_are_made_again_by_the_next_write
     assert _all_tags(path) == {}
     archive.add(path, [parse_file(files["S"])], model=FAKE_MODEL)
     tags = _all_tags(path)
-    assert len(tags) > 100 and all(pairs for pairs in tags.values())
+    assert len(tags) > 100 and all(tags.values())
 
 
 def test_removing_an_issue_drops_the_tags_of_its_texts(small_index):

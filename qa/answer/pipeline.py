@@ -157,7 +157,7 @@ def extract(
     max_passages: int = 3,
     max_encoded: int = 8,
     threshold: float | None = None,
-    tags: Callable[[list[int]], dict[int, list[tuple[str, str]]]] | None = None,
+    tags: Callable[[list[int]], dict[int, str]] | None = None,
 ) -> Answer:
     """The answer to the question from the retrieved passages (best first).
 
@@ -165,8 +165,8 @@ def extract(
     questions without Chinese text (the question is encoded together with the sentences); translated: the
     question's qa.translate terms when the caller has them already; qvec: the question's encode vector when the
     caller has it (its search made it), else it is encoded with the sentences; preceding(passage): the paragraph
-    printed before it, where a "当天" at the start of a paragraph finds its date; tags(passage ids): id → the (word,
-    flag) pairs the index stored for its text (qa.text.pos_tags; Store.passage_tags), so its sentences need not be
+    printed before it, where a "当天" at the start of a paragraph finds its date; tags(passage ids): id → the tags the
+    index stored for its text (Store.passage_tags, in qa.text.tag_string's form), so its sentences need not be
     tagged now.
     """
     q = Question.read(question, idf, df, translated)

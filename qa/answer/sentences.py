@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from ..search import Passage
-from ..text import SENTENCE_END, split_sentences, to_simplified
+from ..text import SENTENCE_END, split_sentences, tags_from_string, to_simplified
 from .patterns import ASKING, QUESTION_END
 from .terms import Terms, coverage
 
@@ -75,14 +75,17 @@ class StoredTags:
     """The sentences' stored tags (for qa.answer.patterns.stored_tags_known), read from the index on first use:
     most answer types never tag."""
 
-    def __init__(self, sents: list[Sentence], read: Callable[[list[int]], dict[int, list[tuple[str, str]]]]):
+    def __init__(self, sents: list[Sentence], read: Callable[[list[int]], dict[int, str]]):
         self.sents, self.read = sents, read
         self.tags: dict[str, tuple] | None = None
 
     def get(self, text: str) -> tuple | None:
         if self.tags is None:
-            ids = list(dict.fromkeys(s.passage.id for s in self.sents))
-            self.tags = stored_tags(self.sents, self.read(ids))
+            passages = {s.passage.id: s.passage for s in self.sents}
+            stored = {
+                i: tags_from_string(to_simplified(passages[i].text), t) for i, t in self.read(list(passages)).items()
+            }
+            self.tags = stored_tags(self.sents, {i: pairs for i, pairs in stored.items() if pairs})
         return self.tags.get(text)
 
 

@@ -102,9 +102,9 @@ class Store(Protocol):
         """id → the fields of a qa.Passage (id, text, issue_id, paper, date, article_no, article_title,
         paragraph_no, part_no, section, kind) and text_hash, for the ids that exist."""
 
-    def passage_tags(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-        """id → the (word, part-of-speech flag) pairs of its simplified text (qa.text.pos_tags), for the passages
-        whose tags the store keeps (the embedded store tags on every write; Milvus keeps none: tagged at ask)."""
+    def passage_tags(self, ids: list[int]) -> dict[int, str]:
+        """id → the part-of-speech tags of its simplified text (qa.text.pos_tags, as qa.text.tag_string writes them),
+        for the passages whose tags the store keeps (the embedded store tags on every write; Milvus keeps none)."""
 
     def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:
         """The passage printed just before this one in its article."""

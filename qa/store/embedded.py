@@ -74,7 +74,7 @@ class EmbeddedStore:
         with self._lock:
             return queries.passages(self._con, ids)
 
-    def passage_tags(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    def passage_tags(self, ids: list[int]) -> dict[int, str]:
         with self._lock:
             return tags.read(self._con, ids)
 

@@ -228,7 +228,7 @@ class MilvusStore:
         rows = self.client.get(self.names[0], ids=[int(i) for i in ids], output_fields=PASSAGE_FIELDS)
         return {int(r["id"]): {**{k: r[k] for k in PASSAGE_FIELDS}, "paper": r["paper"] or None} for r in rows}
 
-    def passage_tags(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    def passage_tags(self, ids: list[int]) -> dict[int, str]:
         return {}  # the answer step tags the sentences it reads
 
     def preceding_text(self, issue_id: str, article_no: int, paragraph_no: int, part_no: int) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from .common import batches, has_table
@@ -17,10 +16,10 @@ def untagged(con: sqlite3.Connection, tagger: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def put_tags(con: sqlite3.Connection, tagger: str, tags: dict[str, list[tuple[str, str]]]) -> None:
+def put_tags(con: sqlite3.Connection, tagger: str, tags: dict[str, str]) -> None:
     con.executemany(
         "INSERT OR REPLACE INTO passage_tags (text_hash, tagger, tags) VALUES (?, ?, ?)",
-        ((h, tagger, json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))) for h, pairs in tags.items()),
+        ((h, tagger, t) for h, t in tags.items()),
     )
 
 
@@ -31,9 +30,9 @@ def drop_unused_tags(con: sqlite3.Connection, tagger: str) -> None:
     )
 
 
-def passage_tags(con: sqlite3.Connection, ids: list[int], tagger: str) -> dict[int, list[tuple[str, str]]]:
-    """Passage id → its text's (word, flag) pairs by this tagger, for the passages that have them."""
-    out: dict[int, list[tuple[str, str]]] = {}
+def passage_tags(con: sqlite3.Connection, ids: list[int], tagger: str) -> dict[int, str]:
+    """Passage id → its text's tags by this tagger, for the passages that have them."""
+    out: dict[int, str] = {}
     if not has_table(con, "passage_tags"):  # an index from before tags were kept: until its next write
         return out
     sql = (
@@ -41,6 +40,5 @@ def passage_tags(con: sqlite3.Connection, ids: list[int], tagger: str) -> dict[i
         " WHERE t.tagger = ? AND p.id IN ({})"
     )
     for part, marks in batches([int(i) for i in ids]):
-        for pid, tags in con.execute(sql.format(marks), [tagger, *part]):
-            out[pid] = [tuple(pair) for pair in json.loads(tags)]
+        out.update(con.execute(sql.format(marks), [tagger, *part]))
     return out
