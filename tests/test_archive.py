@@ -578,7 +578,9 @@ def test_copy_into_milvus_and_back_keeps_every_passage_and_gives_the_same_search
     assert problems == []
 
 
-def test_copy_of_a_synthetic_archive_into_milvus_and_back_gives_the_same_passages_in_the_same_order(tmp_path):
+def test_copy_of_a_synthetic_archive_into_milvus_and_back_gives_the_same_passages_in_the_same_order(
+    tmp_path, bench_dir
+):
     """bench/synthetic.py's archive (20 issues, 720 passages; its vectors: seeded random ones with noise per copy, so
     no two passages tie) copied into milvus-lite and back: 30 questions get the same passage ids in the same order
     from all three (bench/milvus.py --parts copy does this with 1000 issues and 200 questions)."""
