@@ -88,6 +88,7 @@ def pos_tags(text: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for w in posseg().cut(to_simplified(text))]
 
 
+@lru_cache(maxsize=1)  # read at every ask that reads stored tags: the package metadata once
 def tagger() -> str:
     """What stored tags depend on (jieba, and tag_string's form), kept with them: others' tags are not used."""
     from importlib.metadata import version

@@ -1,5 +1,6 @@
-"""The passages' part-of-speech tags, made once when a write publishes rather than at every ask: the answer step's
-name and term types read their candidate sentences' words from them (qa.answer.sentences.stored_tags)."""
+"""The passages' part-of-speech tags, made once when a write plans (qa.inputs.prepare_issues, before the lock) or, for
+what a write did not plan, when it publishes, rather than at every ask: the answer step's name and term types read
+their candidate sentences' words from them (qa.answer.sentences.StoredTags)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ import sqlite3
 from . import queries
 
 
-def fill(con: sqlite3.Connection) -> int:
+def fill(con: sqlite3.Connection) -> None:
     """Tag every passage text not yet tagged by this jieba (those of a write planned before are: put), drop tags no
-    passage uses; how many texts were tagged here."""
+    passage uses."""
     from ..text import pos_tags_many, tagger
 
     name = tagger()
     queries.drop_unused_tags(con, name)
     rows = queries.untagged(con, name)
     put(con, dict(zip((h for h, _ in rows), pos_tags_many([t for _, t in rows]))))
-    return len(rows)
 
 
 def put(con: sqlite3.Connection, tags: dict[str, list[tuple[str, str]]]) -> None:
